@@ -1,0 +1,2 @@
+// Schemas for this group version are defined here (work in progress).
+export {};
