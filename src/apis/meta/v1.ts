@@ -276,6 +276,11 @@ def(
   ),
 );
 
+def(`${M}.Patch`, {
+  type: 'object',
+  description: 'The body of a PATCH request: a JSON patch, merge patch, strategic merge patch or apply configuration.',
+});
+
 def(
   `${M}.WatchEvent`,
   obj(
