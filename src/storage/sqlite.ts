@@ -42,6 +42,7 @@ const toKv = (r: KvRow): KeyValue => ({ key: r.key, value: r.value, createRevisi
 
 /** Smallest string greater than every string that starts with `prefix`. */
 export function prefixEnd(prefix: string): string {
+  if (prefix === '') return '\uffff';
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 

@@ -75,6 +75,7 @@ export class WatchCache {
   private oldestRevision = 0;
   private revision = 0;
   private readonly watchers = new Map<string, Set<CacheWatcher>>();
+  private readonly globalWatchers = new Set<(events: CacheEvent[]) => void>();
   private readonly revisionWaiters: { revision: number; resolve: () => void }[] = [];
   private stopBackendWatch: (() => void) | undefined;
 
@@ -191,6 +192,17 @@ export class WatchCache {
     };
   }
 
+  /** Follows every change to every resource from now on (for in-process controllers). */
+  watchAll(onEvents: (events: CacheEvent[]) => void): () => void {
+    this.globalWatchers.add(onEvents);
+    return () => this.globalWatchers.delete(onEvents);
+  }
+
+  /** Every resource prefix that currently holds objects. */
+  resourcePrefixes(): string[] {
+    return [...this.byResource.keys()].filter((k) => (this.byResource.get(k)?.size ?? 0) > 0);
+  }
+
   watcherCount(): number {
     let n = 0;
     for (const s of this.watchers.values()) n += s.size;
@@ -218,6 +230,10 @@ export class WatchCache {
       list.push(e);
     }
     this.trimHistory();
+    if (this.globalWatchers.size > 0) {
+      const all = [...byPrefix.values()].flat().sort((a, b) => a.revision - b.revision);
+      for (const w of [...this.globalWatchers]) w(all);
+    }
     for (const [rp, evs] of byPrefix) {
       const set = this.watchers.get(rp);
       if (!set) continue;

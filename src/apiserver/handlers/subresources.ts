@@ -1,0 +1,175 @@
+/**
+ * Subresources with behaviour of their own: serviceaccounts/token (TokenRequest),
+ * namespaces/finalize, pods/binding (how a scheduler assigns a node), pods/eviction, and
+ * pods/log (answered by a log source the embedding process provides, e.g. the playground's
+ * kubelet).
+ */
+import { isPlainObject, nowTimestamp, type KObject } from '../../apis/object.js';
+import { builtinDefinitions } from '../../apis/builtin-schemas.js';
+import { SchemaSet } from '../../apis/schema/resolve.js';
+import { decodeValue } from '../../apis/schema/decode.js';
+import { invalidError, invalid, required } from '../../apis/validation/field.js';
+import type { ServiceAccountTokens } from '../auth/serviceaccount-tokens.js';
+import { badRequest, conflict, methodNotSupported, notFound, StatusError } from '../errors.js';
+import { readBody } from '../http/body.js';
+import { groupResource } from '../rest/context.js';
+import { parseBody } from '../rest/decode-body.js';
+import { deleteObject } from '../rest/delete.js';
+import { fromStorage } from '../rest/prepare.js';
+import { updateObject } from '../rest/update.js';
+import type { SubresourceHandler, SubresourceRequest } from './resource.js';
+
+const schemas = new SchemaSet(builtinDefinitions);
+
+async function readTyped(r: SubresourceRequest, definition: string, kind: string): Promise<KObject> {
+  const body = parseBody(await readBody(r.req), r.req.headers['content-type']);
+  if (!isPlainObject(body)) throw badRequest(`the request body must be a ${kind} object`);
+  const report = { unknownFields: [] as string[], errors: [] as import('../../apis/validation/field.js').FieldError[] };
+  const obj = decodeValue(body, { $ref: definition }, schemas, { typeErrors: true }, report) as KObject;
+  if (report.errors.length) throw badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: ${report.errors[0]!.detail}`);
+  return obj;
+}
+
+function current(r: SubresourceRequest): KObject {
+  const c = r.api.store.get(r.type, r.namespace, r.name);
+  if (!c) throw notFound(groupResource(r.type), r.name);
+  return c.clone();
+}
+
+export function serviceAccountToken(tokens: ServiceAccountTokens): SubresourceHandler {
+  return async (r) => {
+    if (r.verb !== 'create') throw methodNotSupported(groupResource(r.type), r.verb);
+    const sa = current(r);
+    const tr = await readTyped(r, 'io.k8s.api.authentication.v1.TokenRequest', 'TokenRequest');
+    const spec = tr.spec ?? {};
+    const expirationSeconds: number = spec.expirationSeconds ?? 3600;
+    if (expirationSeconds < 600) {
+      throw invalidError('TokenRequest', 'authentication.k8s.io', r.name, [invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration less than 10 minutes')]);
+    }
+    if (expirationSeconds > 2 ** 32) {
+      throw invalidError('TokenRequest', 'authentication.k8s.io', r.name, [invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration larger than 2^32 seconds')]);
+    }
+    const bound = spec.boundObjectReference;
+    if (bound && (!bound.kind || !bound.name)) {
+      throw invalidError('TokenRequest', 'authentication.k8s.io', r.name, [required('spec.boundObjectReference.name')]);
+    }
+    const issued = await tokens.issue({
+      namespace: r.namespace,
+      serviceAccountName: r.name,
+      serviceAccountUid: sa.metadata!.uid!,
+      ...(spec.audiences?.length ? { audiences: spec.audiences } : {}),
+      expirationSeconds,
+      ...(bound ? { boundObject: { kind: bound.kind, name: bound.name, uid: bound.uid ?? '', apiVersion: bound.apiVersion } } : {}),
+    });
+    return {
+      code: 201,
+      body: {
+        kind: 'TokenRequest',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { name: r.name, namespace: r.namespace, creationTimestamp: nowTimestamp() },
+        spec: { ...spec, expirationSeconds, audiences: spec.audiences ?? tokens.apiAudiences },
+        status: { token: issued.token, expirationTimestamp: issued.expirationTimestamp },
+      },
+    };
+  };
+}
+
+export const namespaceFinalize: SubresourceHandler = async (r) => {
+  if (r.verb !== 'update') throw methodNotSupported(groupResource(r.type), r.verb);
+  const body = await readTyped(r, 'io.k8s.api.core.v1.Namespace', 'Namespace');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const c = r.api.store.get(r.type, '', r.name);
+    if (!c) throw notFound(groupResource(r.type), r.name);
+    const rv = body.metadata?.resourceVersion;
+    if (rv && Number(rv) !== c.revision) throw conflict(groupResource(r.type), r.name, 'the object has been modified; please apply your changes to the latest version and try again');
+    const obj = c.clone();
+    const finalizers: string[] = body.spec?.finalizers ?? [];
+    obj.spec = { ...(obj.spec ?? {}) };
+    if (finalizers.length) obj.spec.finalizers = finalizers;
+    else delete obj.spec.finalizers;
+    try {
+      if (obj.metadata?.deletionTimestamp && !finalizers.length && !(obj.metadata.finalizers?.length)) {
+        const gone = await r.api.store.delete(r.type, '', r.name, c.revision);
+        return { code: 200, body: gone.clone() };
+      }
+      const updated = await r.api.store.update(r.type, obj, c.revision);
+      return { code: 200, body: updated.clone() };
+    } catch (e) {
+      if (rv) throw e;
+    }
+  }
+  throw conflict(groupResource(r.type), r.name, 'too many concurrent updates');
+};
+
+/** POST pods/{name}/binding: assigns the pod to a node exactly once. */
+export const podBinding: SubresourceHandler = async (r) => {
+  if (r.verb !== 'create') throw methodNotSupported(groupResource(r.type), r.verb);
+  const binding = await readTyped(r, 'io.k8s.api.core.v1.Binding', 'Binding');
+  const node = binding.target?.name;
+  if (!node) throw invalidError('Binding', '', r.name, [required('target.name')]);
+  if (binding.target?.kind && binding.target.kind !== 'Node') {
+    throw invalidError('Binding', '', r.name, [invalid('target.kind', binding.target.kind, 'must be empty or Node')]);
+  }
+  const pod = current(r);
+  if (pod.spec?.nodeName) throw conflict(groupResource(r.type), r.name, `pod ${r.name} is already assigned to node "${pod.spec.nodeName}"`);
+  if (pod.metadata?.deletionTimestamp) throw conflict(groupResource(r.type), r.name, `pod ${r.name} is being deleted, cannot be assigned to a host`);
+  const rv = pod.metadata!.resourceVersion!;
+  pod.spec.nodeName = node;
+  const conds: KObject[] = (pod.status?.conditions ?? []).filter((c: KObject) => c.type !== 'PodScheduled');
+  conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowTimestamp() });
+  pod.status = { ...(pod.status ?? {}), conditions: conds };
+  const c = r.api.store.get(r.type, r.namespace, r.name)!;
+  try {
+    await r.api.store.update(r.type, pod, Number(rv));
+  } catch {
+    throw conflict(groupResource(r.type), r.name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+  void c;
+  return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+};
+
+/** POST pods/{name}/eviction: a graceful delete (PodDisruptionBudgets are not enforced). */
+export const podEviction: SubresourceHandler = async (r) => {
+  if (r.verb !== 'create') throw methodNotSupported(groupResource(r.type), r.verb);
+  const ev = await readTyped(r, 'io.k8s.api.policy.v1.Eviction', 'Eviction');
+  await deleteObject(r.api, r.type, r.namespace, r.name, ev.deleteOptions ?? {}, r.ctx);
+  return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
+};
+
+/** Where pod logs come from: in the playground, the simulated kubelet. */
+export interface PodLogSource {
+  logs(pod: KObject, container: string, opts: { tailLines?: number; previous?: boolean; timestamps?: boolean }): Promise<string> | string;
+}
+
+export function podLog(source: PodLogSource | undefined): SubresourceHandler {
+  return async (r) => {
+    if (r.verb !== 'get') throw methodNotSupported(groupResource(r.type), r.verb);
+    const pod = fromStorage(r.version, current(r));
+    const containers: KObject[] = pod.spec?.containers ?? [];
+    let container = r.query.get('container') ?? '';
+    if (!container) {
+      if (containers.length !== 1) {
+        throw badRequest(`a container name must be specified for pod ${r.name}, choose one of: [${containers.map((c) => c.name).join(' ')}]`);
+      }
+      container = containers[0]!.name;
+    }
+    const all = [...containers, ...(pod.spec?.initContainers ?? [])];
+    if (!all.some((c) => c.name === container)) throw badRequest(`container ${container} is not valid for pod ${r.name}`);
+    const status = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((s: KObject) => s.name === container);
+    if (!source || !status?.state?.running && !status?.state?.terminated) {
+      const reason = status?.state?.waiting?.reason ?? 'ContainerCreating';
+      throw badRequest(`container "${container}" in pod "${r.name}" is waiting to start: ${reason}`);
+    }
+    const tail = r.query.get('tailLines');
+    const text = await source.logs(pod, container, {
+      ...(tail ? { tailLines: Number(tail) } : {}),
+      previous: r.query.get('previous') === 'true',
+      timestamps: r.query.get('timestamps') === 'true',
+    });
+    r.res.writeHead(200, { 'Content-Type': 'text/plain' });
+    r.res.end(text);
+    return undefined;
+  };
+}
+
+export { updateObject, StatusError };

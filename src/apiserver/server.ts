@@ -1,0 +1,453 @@
+/**
+ * The API server: storage, watch cache, resource registry, authentication and RBAC, the
+ * in-process controllers a cluster needs (namespaces, garbage collection, CRDs), and the HTTPS
+ * front end that routes each request. One instance is the federation's API; the playground
+ * runs one per simulated cluster.
+ */
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import client from 'prom-client';
+import type { KObject } from '../apis/object.js';
+import { loadOrCreatePki, type Pki } from '../pki/store.js';
+import { SqliteBackend } from '../storage/sqlite.js';
+import { ObjectStore } from '../storage/object-store.js';
+import { WatchCache } from '../storage/watch-cache.js';
+import { Authenticator } from './auth/authenticator.js';
+import { CachedRbacObjects } from './auth/rbac-objects.js';
+import { RbacAuthorizer } from './auth/rbac.js';
+import { ServiceAccountTokens } from './auth/serviceaccount-tokens.js';
+import { anonymousUser, type UserInfo } from './auth/types.js';
+import { bootstrap } from './bootstrap.js';
+import { GarbageCollector } from './controllers/garbage-collector.js';
+import { NamespaceLifecycle } from './controllers/namespace-lifecycle.js';
+import { CrdController } from './crd/controller.js';
+import { forbidden, StatusError, toStatusError } from './errors.js';
+import { aggregatedDiscoveryVersion, Discovery } from './handlers/discovery.js';
+import { handleResource, type SubresourceHandler } from './handlers/resource.js';
+import { answerReview } from './handlers/reviews.js';
+import { namespaceFinalize, podBinding, podEviction, podLog, serviceAccountToken, type PodLogSource } from './handlers/subresources.js';
+import { readBody } from './http/body.js';
+import { parseAccept, setWarnings, writeJsonText, writeObject, writeStatus } from './http/respond.js';
+import { OpenAPIDocuments } from './openapi/documents.js';
+import { apiextensionsResources } from './registry/builtin/apiextensions.js';
+import { appsResources } from './registry/builtin/apps.js';
+import { coreResources } from './registry/builtin/core.js';
+import { legacyResources } from './registry/builtin/legacy.js';
+import { networkingResources } from './registry/builtin/networking.js';
+import { rbacResources, reviewResources } from './registry/builtin/rbac.js';
+import { DEFAULT_RANGES, ServiceAllocator, type ServiceRanges } from './registry/builtin/service-allocator.js';
+import { Registry } from './registry/registry.js';
+import type { ObjectLookup, ResourceType } from './registry/types.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import type { Api } from './rest/context.js';
+import { decodeObject, parseBody } from './rest/decode-body.js';
+
+export const KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-kubefed' };
+
+export interface ApiServerOptions {
+  dataDir: string;
+  port?: number;
+  bindAddress?: string;
+  /** Extra names and addresses for the serving certificate. */
+  hosts?: string[];
+  tokenFile?: string;
+  serviceRanges?: ServiceRanges;
+  /** 'full' (default) survives power loss; 'normal' survives process crashes. */
+  storageSync?: 'full' | 'normal';
+  /** Recent events kept for watch resumption. */
+  historySize?: number;
+  bookmarkIntervalMs?: number;
+  logger?: Logger;
+  /** Extra subresource handlers keyed "group/resource/subresource" ("/pods/log" for core), e.g. from the playground. */
+  subresources?: Map<string, SubresourceHandler>;
+  podLogs?: PodLogSource;
+  /** Whether to run the namespace controller's default ServiceAccount creation. */
+  defaultServiceAccounts?: boolean;
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+
+export class ApiServer {
+  readonly api: Api;
+  readonly registry = new Registry();
+  readonly log: Logger;
+  private server!: Server;
+  private pki!: Pki;
+  private backend!: SqliteBackend;
+  private cache!: WatchCache;
+  private authenticator!: Authenticator;
+  private authorizer!: RbacAuthorizer;
+  private rbacObjects!: CachedRbacObjects;
+  private tokens!: ServiceAccountTokens;
+  private discovery!: Discovery;
+  private openapi!: OpenAPIDocuments;
+  private gc!: GarbageCollector;
+  private namespaces!: NamespaceLifecycle;
+  private crds!: CrdController;
+  private readonly subresources = new Map<string, SubresourceHandler>();
+  private readonly metrics = new client.Registry();
+  private requestCounter!: client.Counter;
+  private requestDuration!: client.Histogram;
+  private ready = false;
+  private readonly sockets = new Set<import('node:stream').Duplex>();
+  port = 0;
+
+  private constructor(readonly opts: ApiServerOptions) {
+    this.log = opts.logger ?? pino({ level: process.env.KUBEFED_LOG_LEVEL ?? 'info' }, pino.destination(2));
+    // Filled in start(); the lookup reads through the cache.
+    this.api = { store: undefined as unknown as ObjectStore, registry: this.registry, lookup: this.lookup() };
+  }
+
+  static async start(opts: ApiServerOptions): Promise<ApiServer> {
+    const s = new ApiServer(opts);
+    await s.init();
+    return s;
+  }
+
+  get url(): string {
+    const host = this.opts.bindAddress && this.opts.bindAddress !== '0.0.0.0' ? this.opts.bindAddress : '127.0.0.1';
+    return `https://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+  }
+
+  get caPem(): string {
+    return this.pki.ca.certPem;
+  }
+
+  get adminCredentials(): { certPem: string; keyPem: string } {
+    return { certPem: this.pki.admin.certPem, keyPem: this.pki.admin.keyPem };
+  }
+
+  /** A kubeconfig entry for the admin user. */
+  kubeconfigEntry(name: string): { name: string; server: string; caPem: string; clientCertPem: string; clientKeyPem: string } {
+    return { name, server: this.url, caPem: this.caPem, clientCertPem: this.pki.admin.certPem, clientKeyPem: this.pki.admin.keyPem };
+  }
+
+  private lookup(): ObjectLookup {
+    return {
+      get: (type, ns, name) => this.api.store.get(type, ns, name)?.obj,
+      list: (type, ns) => this.api.store.list(type, ns).map((c) => c.obj),
+      type: (group, resource) => this.registry.byGroupResource(group, resource),
+    };
+  }
+
+  private async init(): Promise<void> {
+    const o = this.opts;
+    const bind = o.bindAddress ?? '127.0.0.1';
+    this.pki = await loadOrCreatePki(join(o.dataDir, 'pki'), { hosts: [bind, ...(o.hosts ?? [])].filter((h) => h !== '0.0.0.0') });
+    this.backend = new SqliteBackend(join(o.dataDir, 'state.db'), { sync: o.storageSync ?? 'full' });
+    this.cache = new WatchCache(this.backend, { historySize: o.historySize ?? 20_000 });
+    await this.cache.start();
+    (this.api as { store: ObjectStore }).store = new ObjectStore(this.backend, this.cache);
+
+    const allocator = new ServiceAllocator(o.serviceRanges ?? DEFAULT_RANGES);
+    for (const t of [
+      ...coreResources(allocator),
+      ...appsResources(),
+      ...networkingResources(),
+      ...rbacResources(),
+      ...reviewResources(),
+      ...apiextensionsResources(),
+    ]) {
+      this.registry.add(t);
+    }
+    for (const t of legacyResources((g, r) => this.registry.byGroupResource(g, r)!)) this.registry.add(t);
+
+    this.tokens = new ServiceAccountTokens({
+      privateKeyPem: this.pki.serviceAccountKey.privateKeyPem,
+      lookupServiceAccount: (ns, name) => this.identity('', 'serviceaccounts', ns, name),
+      lookupBoundObject: (kind, ns, name) =>
+        kind === 'Pod' ? this.identity('', 'pods', ns, name) : kind === 'Secret' ? this.identity('', 'secrets', ns, name) : kind === 'Node' ? this.identity('', 'nodes', '', name) : undefined,
+    });
+    this.authenticator = new Authenticator({ ...(o.tokenFile ? { tokenFile: o.tokenFile } : {}), serviceAccountTokens: this.tokens });
+    this.rbacObjects = new CachedRbacObjects(this.cache);
+    this.authorizer = new RbacAuthorizer(this.rbacObjects);
+
+    this.subresources.set('/serviceaccounts/token', serviceAccountToken(this.tokens));
+    this.subresources.set('/namespaces/finalize', namespaceFinalize);
+    this.subresources.set('/pods/binding', podBinding);
+    this.subresources.set('/pods/eviction', podEviction);
+    this.subresources.set('/pods/log', podLog(o.podLogs));
+    for (const [k, v] of o.subresources ?? []) this.subresources.set(k, v);
+
+    this.crds = new CrdController(this.api, this.registry);
+    this.crds.loadAll();
+    this.discovery = new Discovery(this.registry, () => `${this.opts.bindAddress ?? '127.0.0.1'}:${this.port}`);
+    this.openapi = new OpenAPIDocuments(this.registry, KUBERNETES_VERSION.gitVersion);
+    this.initMetrics();
+
+    this.server = createServer(
+      {
+        key: this.pki.serving.keyPem,
+        cert: this.pki.serving.certPem,
+        ca: this.pki.ca.certPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+        keepAliveTimeout: 60_000,
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(o.port ?? 6443, bind, () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+
+    await bootstrap(this.api, { address: bind === '0.0.0.0' ? '127.0.0.1' : bind, port: this.port, clusterIP: allocator.firstIp() });
+    this.gc = new GarbageCollector(this.api);
+    this.gc.start();
+    this.namespaces = new NamespaceLifecycle(this.api, { defaultServiceAccount: o.defaultServiceAccounts ?? true });
+    this.namespaces.start();
+    this.crds.start();
+    this.ready = true;
+    this.log.info({ url: this.url, dataDir: o.dataDir }, 'API server listening');
+  }
+
+  private identity(group: string, resource: string, ns: string, name: string) {
+    const t = this.registry.byGroupResource(group, resource);
+    const o = t ? this.api.store.get(t, ns, name)?.obj : undefined;
+    return o ? { uid: o.metadata!.uid!, ...(o.metadata?.deletionTimestamp ? { deletionTimestamp: o.metadata.deletionTimestamp } : {}) } : undefined;
+  }
+
+  /** Waits until the in-process controllers have nothing queued (for tests). */
+  async settle(): Promise<void> {
+    await Promise.all([this.gc.idle(), this.namespaces.idle(), this.crds.idle()]);
+  }
+
+  private initMetrics(): void {
+    this.requestCounter = new client.Counter({
+      name: 'apiserver_request_total',
+      help: 'Requests by verb, resource and HTTP code.',
+      labelNames: ['verb', 'group', 'resource', 'code'],
+      registers: [this.metrics],
+    });
+    this.requestDuration = new client.Histogram({
+      name: 'apiserver_request_duration_seconds',
+      help: 'Request latency by verb and resource (watches excluded).',
+      labelNames: ['verb', 'resource'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.metrics],
+    });
+    new client.Gauge({
+      name: 'apiserver_registered_watchers',
+      help: 'Open watches.',
+      registers: [this.metrics],
+      collect: () => undefined,
+    });
+    const cache = () => this.cache;
+    new client.Gauge({
+      name: 'apiserver_storage_revision',
+      help: 'Current storage revision.',
+      registers: [this.metrics],
+      collect() {
+        this.set(cache().currentRevision());
+      },
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    let info: RequestInfo | undefined;
+    try {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const path = url.pathname;
+      const query = url.searchParams;
+      let user: UserInfo | null = await this.authenticator.authenticate(req);
+      if (!user) {
+        if (!PUBLIC_PATHS.has(path) && !path.startsWith('/healthz/') && !path.startsWith('/livez/') && !path.startsWith('/readyz/')) {
+          throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+        }
+        user = anonymousUser();
+      }
+      info = parseRequestInfo(req.method ?? 'GET', path, query);
+      if (user.username !== 'system:anonymous') this.authorize(user, info);
+      if (info.isResourceRequest) await this.handleResourceRequest(req, res, info, query, user);
+      else await this.handleNonResource(req, res, path, query);
+    } catch (e) {
+      const err = toStatusError(e);
+      if (err.code >= 500) this.log.error({ err: e, url: req.url, method: req.method }, 'request failed');
+      if (!res.headersSent) writeStatus(res, err);
+      else res.end();
+    } finally {
+      if (info?.verb !== 'watch') {
+        const resource = info?.resource ?? '';
+        this.requestCounter.inc({ verb: info?.verb ?? req.method ?? '', group: info?.apiGroup ?? '', resource, code: String(res.statusCode) });
+        this.requestDuration.observe({ verb: info?.verb ?? '', resource }, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    }
+  }
+
+  private authorize(user: UserInfo, info: RequestInfo): void {
+    const d = this.authorizer.authorize({
+      user,
+      verb: info.verb,
+      isResourceRequest: info.isResourceRequest,
+      apiGroup: info.apiGroup,
+      resource: info.resource,
+      subresource: info.subresource,
+      namespace: info.namespace,
+      name: info.name,
+      path: info.path,
+    });
+    if (d.allowed) return;
+    const who = `User "${user.username}"`;
+    if (!info.isResourceRequest) {
+      throw forbidden(`forbidden: ${who} cannot ${info.verb} path "${info.path}"`, {});
+    }
+    const res = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
+    const qualified = info.apiGroup ? `${info.resource}.${info.apiGroup}` : info.resource;
+    const subject = info.name ? `${qualified} "${info.name}"` : qualified;
+    const scope = info.namespace ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
+    throw forbidden(`${subject} is forbidden: ${who} cannot ${info.verb} resource "${res}" in API group "${info.apiGroup}" ${scope}${d.reason ? `: ${d.reason}` : ''}`, {
+      ...(info.name ? { name: info.name } : {}),
+      group: info.apiGroup,
+      kind: info.resource,
+    });
+  }
+
+  private async handleResourceRequest(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
+    const resolved = this.registry.find(info.apiGroup, info.apiVersion, info.resource);
+    if (!resolved) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    const { type, version } = resolved;
+    const warnings: string[] = version.deprecationWarning ? [version.deprecationWarning] : [];
+    if (type.verbs.length === 1 && type.verbs[0] === 'create' && !info.subresource) {
+      // Review kinds: answered, not stored.
+      if (info.verb !== 'create') throw new StatusError(405, 'MethodNotAllowed', `${info.verb} is not supported on resources of kind "${type.resource}.${type.group}"`);
+      const body = parseBody(await readBody(req), req.headers['content-type']);
+      const ctx = { user, now: new Date(), dryRun: false, fieldManager: '', fieldValidation: 'Warn' as const, warnings };
+      const obj = decodeObject(body, type, version, ctx);
+      const answer = await answerReview({ authorizer: this.authorizer, authenticator: this.authenticator }, type, user, obj as KObject, info.namespace);
+      setWarnings(res, warnings);
+      writeObject(res, 201, answer);
+      return;
+    }
+    if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+    await handleResource(
+      { api: this.api, subresources: this.subresources, watch: { bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 60_000, maxBufferedBytes: 16 * 1024 * 1024 } },
+      req,
+      res,
+      info,
+      query,
+      user,
+      resolved,
+    );
+  }
+
+  private async handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    const accept = parseAccept(req.headers.accept);
+    const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    if (p === '/healthz' || p === '/livez' || p === '/readyz' || /^\/(healthz|livez|readyz)\//.test(p)) return this.health(res, p, query);
+    if (p === '/version') return writeObject(res, 200, this.version());
+    if (p === '/metrics') {
+      const text = await this.metrics.metrics();
+      res.writeHead(200, { 'Content-Type': this.metrics.contentType });
+      res.end(text);
+      return;
+    }
+    if (p === '/api' || p === '/apis') {
+      const agg = aggregatedDiscoveryVersion(accept);
+      if (agg) {
+        const legacy = p === '/api';
+        const body = this.discovery.aggregated(legacy, agg);
+        const etag = this.discovery.etag(legacy, agg);
+        if (req.headers['if-none-match'] === etag) {
+          res.writeHead(304, { ETag: etag });
+          res.end();
+          return;
+        }
+        res.setHeader('ETag', etag);
+        return writeJsonText(res, 200, body, `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+      }
+      return writeJsonText(res, 200, p === '/api' ? this.discovery.apiVersions() : this.discovery.apiGroupList());
+    }
+    let m = /^\/api\/([^/]+)$/.exec(p);
+    if (m) {
+      const doc = this.discovery.resourceList('', m[1]!);
+      if (doc) return writeJsonText(res, 200, doc);
+    }
+    m = /^\/apis\/([^/]+)$/.exec(p);
+    if (m) {
+      const doc = this.discovery.apiGroup(m[1]!);
+      if (doc) return writeJsonText(res, 200, doc);
+    }
+    m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
+    if (m) {
+      const doc = this.discovery.resourceList(m[1]!, m[2]!);
+      if (doc) return writeJsonText(res, 200, doc);
+    }
+    if (p === '/openapi/v2') {
+      if (accept.length > 0 && accept.every((a) => a.mediaType.includes('protobuf'))) {
+        throw new StatusError(406, 'NotAcceptable', 'only application/json is supported for /openapi/v2');
+      }
+      return writeJsonText(res, 200, this.openapi.v2());
+    }
+    if (p === '/openapi/v3') return writeJsonText(res, 200, this.openapi.v3Index());
+    if (p.startsWith('/openapi/v3/')) {
+      const doc = this.openapi.v3(p.slice('/openapi/v3/'.length));
+      if (doc) {
+        const immutable = query.get('hash') === doc.hash;
+        res.setHeader('Cache-Control', immutable ? 'public, immutable' : 'no-cache, private');
+        res.setHeader('ETag', `"${doc.hash}"`);
+        return writeJsonText(res, 200, doc.json);
+      }
+    }
+    throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  private health(res: ServerResponse, path: string, query: URLSearchParams): void {
+    const checks: [string, boolean][] = [
+      ['ping', true],
+      ['etcd', this.ready],
+      ['poststarthook/start-apiextensions-controllers', this.ready],
+      ['poststarthook/bootstrap-controller', this.ready],
+    ];
+    const sub = path.split('/')[2];
+    const relevant = sub ? checks.filter(([n]) => n === sub || n === `poststarthook/${sub}`) : checks;
+    if (sub && relevant.length === 0) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    const ok = relevant.every(([, v]) => v);
+    const kind = path.slice(1).split('/')[0];
+    let body = ok ? 'ok' : `[-]${relevant.find(([, v]) => !v)![0]} failed: reason withheld\n${kind} check failed`;
+    if (query.has('verbose')) {
+      body = relevant.map(([n, v]) => `[${v ? '+' : '-'}]${n} ${v ? 'ok' : 'failed'}`).join('\n') + `\n${kind} check ${ok ? 'passed' : 'failed'}\n`;
+    }
+    res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.end(body);
+  }
+
+  private version() {
+    return {
+      ...KUBERNETES_VERSION,
+      gitCommit: '0000000000000000000000000000000000000000',
+      gitTreeState: 'clean',
+      buildDate: '2026-01-01T00:00:00Z',
+      goVersion: `node${process.versions.node}`,
+      compiler: 'tsc',
+      platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+    };
+  }
+
+  /** Types served now (for the playground and tests). */
+  resourceType(group: string, resource: string): ResourceType | undefined {
+    return this.registry.byGroupResource(group, resource);
+  }
+
+  async close(): Promise<void> {
+    this.ready = false;
+    this.gc?.stop();
+    this.namespaces?.stop();
+    this.crds?.stop();
+    this.rbacObjects?.close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+    });
+    this.cache.stop();
+    await this.backend.close();
+  }
+}

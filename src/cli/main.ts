@@ -1,0 +1,18 @@
+/** The `kubefed` (alias `kubefedctl`) command line. */
+import { Command } from 'commander';
+import { apiserverCommand } from './commands/apiserver.js';
+
+const program = new Command();
+program
+  .name('kubefed')
+  .description('Kubernetes Cluster Federation: one control plane in front of many clusters.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .enablePositionalOptions();
+
+program.addCommand(apiserverCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

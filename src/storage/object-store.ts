@@ -1,0 +1,99 @@
+/**
+ * Objects by resource type, namespace and name, over the storage backend and its watch cache.
+ * Reads come from the cache; writes go to the backend (compare-and-swap on resourceVersion)
+ * and return once the cache reflects them, so a caller always reads its own writes.
+ */
+import type { KObject } from '../apis/object.js';
+import type { StorageBackend, WriteOp, WriteResult } from './backend.js';
+import { CachedObject, WatchCache } from './watch-cache.js';
+
+/** Where a resource's objects live: `/registry/<group>/<resource>/`. */
+export interface StorageLocation {
+  storagePrefix: string;
+  namespaced: boolean;
+}
+
+export type WriteFailure = 'exists' | 'conflict' | 'not-found';
+
+export class StoreWriteError extends Error {
+  constructor(
+    readonly reason: WriteFailure,
+    readonly current?: CachedObject,
+  ) {
+    super(reason);
+  }
+}
+
+export function objectKey(loc: StorageLocation, namespace: string | undefined, name: string): string {
+  return loc.namespaced ? `${loc.storagePrefix}${namespace}/${name}` : `${loc.storagePrefix}${name}`;
+}
+
+export function listPrefix(loc: StorageLocation, namespace?: string): string {
+  return loc.namespaced && namespace ? `${loc.storagePrefix}${namespace}/` : loc.storagePrefix;
+}
+
+/** The stored form: no resourceVersion (the storage revision is the resourceVersion). */
+function serialize(obj: KObject): string {
+  const rv = obj.metadata?.resourceVersion;
+  if (rv === undefined) return JSON.stringify(obj);
+  delete obj.metadata!.resourceVersion;
+  try {
+    return JSON.stringify(obj);
+  } finally {
+    obj.metadata!.resourceVersion = rv;
+  }
+}
+
+export class ObjectStore {
+  constructor(
+    readonly backend: StorageBackend,
+    readonly cache: WatchCache,
+  ) {}
+
+  get(loc: StorageLocation, namespace: string | undefined, name: string): CachedObject | undefined {
+    return this.cache.get(objectKey(loc, namespace, name));
+  }
+
+  list(loc: StorageLocation, namespace?: string): CachedObject[] {
+    return this.cache.list(listPrefix(loc, namespace));
+  }
+
+  async create(loc: StorageLocation, obj: KObject): Promise<CachedObject> {
+    const key = objectKey(loc, obj.metadata?.namespace, obj.metadata!.name!);
+    return this.commit(key, { type: 'create', key, value: serialize(obj) });
+  }
+
+  async update(loc: StorageLocation, obj: KObject, expectedRevision: number): Promise<CachedObject> {
+    const key = objectKey(loc, obj.metadata?.namespace, obj.metadata!.name!);
+    return this.commit(key, { type: 'update', key, value: serialize(obj), expectedRevision });
+  }
+
+  /** Removes the object; returns its last state with the deletion's resourceVersion. */
+  async delete(loc: StorageLocation, namespace: string | undefined, name: string, expectedRevision?: number): Promise<CachedObject> {
+    const key = objectKey(loc, namespace, name);
+    const res = await this.backend.write({ type: 'delete', key, ...(expectedRevision !== undefined ? { expectedRevision } : {}) });
+    if (!res.ok) throw this.failure(key, res);
+    await this.cache.waitForRevision(res.revision);
+    const last = JSON.parse(res.kv.value) as KObject;
+    last.metadata ??= {};
+    last.metadata.resourceVersion = String(res.revision);
+    return new CachedObject(key, last, res.revision);
+  }
+
+  private async commit(key: string, op: WriteOp): Promise<CachedObject> {
+    const res = await this.backend.write(op);
+    if (!res.ok) throw this.failure(key, res);
+    await this.cache.waitForRevision(res.revision);
+    const cached = this.cache.get(key);
+    if (cached && cached.revision === res.revision) return cached;
+    // A later write already replaced it; return what this write stored.
+    const obj = JSON.parse(res.kv.value) as KObject;
+    obj.metadata ??= {};
+    obj.metadata.resourceVersion = String(res.revision);
+    return new CachedObject(key, obj, res.revision);
+  }
+
+  private failure(key: string, res: Extract<WriteResult, { ok: false }>): StoreWriteError {
+    return new StoreWriteError(res.reason, this.cache.get(key));
+  }
+}
