@@ -106,7 +106,7 @@ export const schema: JSONSchema = { $ref: 'Deployment' };
 /** The Go zero value of a Deployment as Kubernetes serializes it (non-pointer structs present). */
 export const emptyDeployment = (): KObject => ({
   metadata: {},
-  spec: { template: { metadata: {}, spec: {} }, strategy: {} },
+  spec: { selector: null, template: { metadata: {}, spec: { containers: null } }, strategy: {} },
   status: {},
 });
 

@@ -13,6 +13,7 @@ export type FieldErrorType =
   | 'FieldValueTooLong'
   | 'FieldValueTooMany'
   | 'FieldValueTypeInvalid'
+  | 'FieldValueNotFound'
   | 'InternalError';
 
 export interface FieldError {
@@ -67,6 +68,7 @@ export const tooMany = (p: P, actual: number, max: number): FieldError => ({
   badValue: actual,
   detail: `must have at most ${max} items`,
 });
+export const notFoundValue = (p: P, value: unknown): FieldError => ({ type: 'FieldValueNotFound', field: s(p), badValue: value });
 export const typeInvalid = (p: P, value: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field: s(p), badValue: value, detail });
 
 const TYPE_TEXT: Record<FieldErrorType, string> = {
@@ -78,6 +80,7 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueTooLong: 'Too long',
   FieldValueTooMany: 'Too many',
   FieldValueTypeInvalid: 'Invalid value',
+  FieldValueNotFound: 'Not found',
   InternalError: 'Internal error',
 };
 

@@ -12,7 +12,8 @@ export const IS_NEGATIVE = 'must be greater than or equal to 0';
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
 /** Finalizer names without a domain prefix that Kubernetes accepts. */
-export const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
+// Includes the apiextensions cleanup finalizer, which Kubernetes also accepts without a slash.
+export const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion', 'customresourcecleanup.apiextensions.k8s.io']);
 
 export interface ObjectMetaOptions {
   namespaced: boolean;

@@ -5,7 +5,7 @@
  */
 import type { KObject } from '../object.js';
 import { deepEqual, isPlainObject } from '../object.js';
-import { FieldPath, duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field.js';
+import { FieldPath, duplicate, forbidden, invalid, notSupported, required, type FieldError, notFoundValue } from './field.js';
 import {
   inclusiveRangeError,
   isConfigMapKey,
@@ -55,7 +55,7 @@ const obj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
  * field.NotFound ("Not found: \"x\""). field.ts has no NotFound type, so this is reported as
  * an Invalid value with detail "not found": `...name: Invalid value: "x": not found`.
  */
-export const notFound = (path: FieldPath, value: unknown): FieldError => invalid(path, value, 'not found');
+export const notFound = (path: FieldPath, value: unknown): FieldError => notFoundValue(path, value);
 
 // --- Quantities and resource names ------------------------------------------------------------
 

@@ -143,6 +143,10 @@ const isRestartableInit = (c: unknown): boolean => obj(c).restartPolicy === 'Alw
 const hasReadyCondition = (conditions: unknown): boolean =>
   arr(conditions).some((c) => c?.type === 'Ready' && c?.status === 'True');
 
+/** A terminated container's reason, or "Signal:N" / "ExitCode:N" when it has none. */
+const terminatedReason = (t: Record<string, any>): string =>
+  t.reason ? str(t.reason) : int(t.signal) !== 0 ? `Signal:${int(t.signal)}` : `ExitCode:${int(t.exitCode)}`;
+
 /** The terminated state a container was in before its last restart, if any. */
 const lastTerminatedState = (cs: Record<string, any>): Record<string, any> | undefined => {
   const t = obj(cs.lastState).terminated;
@@ -198,11 +202,7 @@ export function podSummary(pod: KObject, now: number): { ready: string; status: 
       continue;
     }
     if (terminated) {
-      if (!terminated.reason) {
-        reason = int(terminated.signal) !== 0 ? `Init:Signal:${int(terminated.signal)}` : `Init:ExitCode:${int(terminated.exitCode)}`;
-      } else {
-        reason = `Init:${str(terminated.reason)}`;
-      }
+      reason = `Init:${terminatedReason(terminated)}`;
     } else if (waiting && waiting.reason && waiting.reason !== 'PodInitializing') {
       reason = `Init:${str(waiting.reason)}`;
     } else {
@@ -234,7 +234,7 @@ export function podSummary(pod: KObject, now: number): { ready: string; status: 
       } else if (terminated && terminated.reason) {
         reason = str(terminated.reason);
       } else if (terminated) {
-        reason = int(terminated.signal) !== 0 ? `Signal:${int(terminated.signal)}` : `ExitCode:${int(terminated.exitCode)}`;
+        reason = terminatedReason(terminated);
       } else if (cs.ready === true && isPlainObject(state.running)) {
         hasRunning = true;
         readyContainers++;
@@ -676,7 +676,7 @@ function jobCompletions(job: KObject): string {
   const spec = obj(job.spec);
   const succeeded = int(job.status?.succeeded);
   // Kubernetes defaults both completions and parallelism to 1 when neither is set.
-  const completions = typeof spec.completions === 'number' ? spec.completions : spec.parallelism === undefined ? 1 : undefined;
+  const completions = typeof spec.completions === 'number' ? spec.completions : spec.parallelism == null ? 1 : undefined;
   if (completions !== undefined) return `${succeeded}/${int(completions)}`;
   const parallelism = typeof spec.parallelism === 'number' ? int(spec.parallelism) : 1;
   return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;

@@ -62,8 +62,6 @@ export function printerFromColumns(cols: CrdColumn[]): TablePrinter {
   };
 }
 
-export const defaultCrdPrinter: TablePrinter = printerFromColumns([]);
-
 /** The value of a CRD column's JSONPath in an object, all results, in order. Throws on a bad path. */
 export function jsonPathResults(path: string, o: unknown): unknown[] {
   return evaluate(parseJsonPath(path), o);
@@ -132,7 +130,8 @@ function goJson(v: unknown): string {
     const keys = Object.keys(v).sort();
     return `{${keys.map((k) => `${goJson(k)}:${goJson(v[k])}`).join(',')}}`;
   }
-  return (JSON.stringify(v) ?? 'null').replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = JSON.stringify(v) ?? 'null';
+  return text.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,7 +151,7 @@ type Step =
 const TERMINATORS = new Set(['.', ',', '[', ']', '$', '@', '{', '}', ' ', '\t', '\r', '\n']);
 
 /** Parses a path such as `.status.conditions[?(@.type=="Ready")].status` (without braces). */
-export function parseJsonPath(path: string): Step[] {
+function parseJsonPath(path: string): Step[] {
   let text = path.trim();
   if (text.startsWith('{') && text.endsWith('}')) text = text.slice(1, -1).trim();
   const steps: Step[] = [];
@@ -354,3 +353,7 @@ function compare(a: unknown, op: string, b: unknown): boolean {
       return x >= y;
   }
 }
+
+/** Name and Age: the table of a CRD version without additionalPrinterColumns. */
+// Defined last: building it uses the parser's module-level constants.
+export const defaultCrdPrinter: TablePrinter = printerFromColumns([]);

@@ -39,7 +39,7 @@ export interface ResourceStrategy {
   /** Status is changed only through the status subresource; main-resource writes keep it. */
   statusSubresource: boolean;
   /** Which rule metadata.name must follow. */
-  nameRule: 'dns1123-subdomain' | 'dns1123-label' | 'path-segment' | 'none';
+  nameRule: 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label' | 'path-segment' | 'none';
   /** Defaults that schemas cannot express (values depending on other fields). Runs after schema defaults. */
   defaults?(obj: KObject): void;
   /** Before validation on create (allocations, clearing status, setting server-owned fields). */

@@ -29,10 +29,11 @@ export function fromStorage(version: ServedVersion, stored: KObject): KObject {
 
 /** Schema defaults in the request version, conversion, storage-version and code defaults. */
 export function defaultAndConvert(type: ResourceType, version: ServedVersion, obj: KObject): KObject {
-  applyDefaults(obj, version.schema, type.schemas);
+  const opts = { emptyStringIsUnset: type.builtin };
+  applyDefaults(obj, version.schema, type.schemas, opts);
   const stored = toStorage(version, obj);
   const sv = storageVersion(type);
-  if (sv !== version) applyDefaults(stored, sv.schema, type.schemas);
+  if (sv !== version) applyDefaults(stored, sv.schema, type.schemas, opts);
   type.strategy.defaults?.(stored);
   return stored;
 }

@@ -7,6 +7,7 @@ import {
   defaultJob,
   defaultReplicaSet,
   defaultStatefulSet,
+  generateJobSelector,
 } from '../../../apis/defaults/builtin.js';
 import * as v from '../../../apis/validation/workloads.js';
 import * as printers from '../../printers/builtin.js';
@@ -67,6 +68,7 @@ export function appsResources(): ResourceType[] {
         prepareForCreate: resetStatus,
         validate: (o) => v.validateDaemonSet(o),
         validateUpdate: (o, old) => v.validateDaemonSetUpdate(o, old),
+        validateStatusUpdate: (o, old) => v.validateDaemonSetStatusUpdate(o, old),
       },
       table: printers.daemonSetPrinter,
     }),
@@ -79,6 +81,7 @@ export function appsResources(): ResourceType[] {
         prepareForCreate: resetStatus,
         validate: (o) => v.validateStatefulSet(o),
         validateUpdate: (o, old) => v.validateStatefulSetUpdate(o, old),
+        validateStatusUpdate: (o, old) => v.validateStatefulSetStatusUpdate(o, old),
       },
       table: printers.statefulSetPrinter,
     }),
@@ -92,9 +95,13 @@ export function appsResources(): ResourceType[] {
       strategy: {
         generation: 'spec',
         defaults: defaultJob,
-        prepareForCreate: resetStatus,
+        prepareForCreate: (job) => {
+          resetStatus(job);
+          generateJobSelector(job);
+        },
         validate: (o) => v.validateJob(o),
         validateUpdate: (o, old) => v.validateJobUpdate(o, old),
+        validateStatusUpdate: (o, old) => v.validateJobStatusUpdate(o, old),
       },
       table: printers.jobPrinter,
       fieldSelectors: { 'status.successful': (o) => String(o.status?.succeeded ?? 0) },
@@ -102,7 +109,13 @@ export function appsResources(): ResourceType[] {
     defineBuiltin({
       group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', definition: 'io.k8s.api.batch.v1.CronJob',
       namespaced: true, shortNames: ['cj'], categories: ALL, status: true,
-      strategy: { generation: 'spec', defaults: defaultCronJob, prepareForCreate: resetStatus },
+      strategy: {
+        generation: 'spec',
+        defaults: defaultCronJob,
+        prepareForCreate: resetStatus,
+        validate: (o) => v.validateCronJob(o),
+        validateUpdate: (o, old) => v.validateCronJobUpdate(o, old),
+      },
       table: printers.cronJobPrinter,
     }),
   ];

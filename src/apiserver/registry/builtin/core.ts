@@ -1,9 +1,12 @@
 /** core/v1 resources. */
 import type { KObject } from '../../../apis/object.js';
 import {
+  admitPodOnCreate,
   defaultNamespace,
+  defaultNamespaceOnCreate,
   defaultNode,
   defaultPod,
+  defaultPodStatusOnCreate,
   defaultService,
 } from '../../../apis/defaults/builtin.js';
 import type { FieldError } from '../../../apis/validation/field.js';
@@ -21,12 +24,13 @@ import {
   validateSecretUpdate,
   validateService,
   validateServiceAccount,
+  validateServiceStatusUpdate,
   validateServiceUpdate,
 } from '../../../apis/validation/service.js';
 import * as printers from '../../printers/builtin.js';
 import type { ResourceType } from '../types.js';
 import { defineBuiltin } from './define.js';
-import { podGracePeriod, qosClass } from './pod-helpers.js';
+import { podGracePeriod } from './pod-helpers.js';
 import type { ServiceAllocator } from './service-allocator.js';
 
 const ALL = ['all'];
@@ -50,6 +54,7 @@ export function coreResources(allocator: ServiceAllocator): ResourceType[] {
         nameRule: 'dns1123-label',
         defaults: defaultNamespace,
         prepareForCreate: (ns) => {
+          defaultNamespaceOnCreate(ns);
           labelNamespace(ns);
           ns.status = { phase: 'Active' };
         },
@@ -79,7 +84,9 @@ export function coreResources(allocator: ServiceAllocator): ResourceType[] {
       strategy: {
         defaults: defaultPod,
         prepareForCreate: (pod) => {
-          pod.status = { phase: 'Pending', qosClass: qosClass(pod) };
+          admitPodOnCreate(pod);
+          pod.status = {};
+          defaultPodStatusOnCreate(pod);
         },
         gracePeriodSeconds: podGracePeriod,
         validate: (pod) => validatePod(pod),
@@ -107,7 +114,7 @@ export function coreResources(allocator: ServiceAllocator): ResourceType[] {
       namespaced: true, shortNames: ['svc'], categories: ALL, status: true,
       custom: { proxy: { verbs: ['get'], kind: 'ServiceProxyOptions' } },
       strategy: {
-        nameRule: 'dns1123-label',
+        nameRule: 'dns1035-label',
         defaults: defaultService,
         prepareForCreate: (svc, ctx) => {
           svc.status = { loadBalancer: {} };
@@ -121,6 +128,7 @@ export function coreResources(allocator: ServiceAllocator): ResourceType[] {
         },
         validate: (svc) => validateService(svc),
         validateUpdate: (svc, old) => validateServiceUpdate(svc, old),
+        validateStatusUpdate: (svc, old) => validateServiceStatusUpdate(svc, old),
       },
       table: printers.servicePrinter,
       fieldSelectors: { 'spec.clusterIP': (o) => o.spec?.clusterIP, 'spec.type': (o) => o.spec?.type },

@@ -1,4 +1,8 @@
-/** Group versions removed from Kubernetes but still found in real YAML, served by conversion. */
+/**
+ * Group versions removed from Kubernetes but still found in real YAML, served by conversion.
+ * They carry no short names, so `rs`, `ing`, `deploy` resolve to the current groups without
+ * ambiguity warnings; the legacy ones are reachable by full name (replicasets.extensions).
+ */
 import type { KObject } from '../../../apis/object.js';
 import {
   daemonSetFromV1,
@@ -30,7 +34,7 @@ export function legacyResources(current: (group: string, resource: string) => Re
   return [
     defineBuiltin({
       group: 'networking.k8s.io', version: 'v1beta1', resource: 'ingresses', kind: 'Ingress', definition: 'io.k8s.api.networking.v1beta1.Ingress',
-      namespaced: true, shortNames: ['ing'], status: true, ...like('networking.k8s.io', 'ingresses'),
+      namespaced: true, status: true, ...like('networking.k8s.io', 'ingresses'),
       storage: { group: 'networking.k8s.io', resource: 'ingresses', apiVersion: 'networking.k8s.io/v1' },
       toStorage: ingressToV1, fromStorage: ingressFrom('networking.k8s.io/v1beta1'),
       table: printers.ingressPrinter,
@@ -38,7 +42,7 @@ export function legacyResources(current: (group: string, resource: string) => Re
     }),
     defineBuiltin({
       group: 'extensions', version: 'v1beta1', resource: 'ingresses', kind: 'Ingress', definition: 'io.k8s.api.extensions.v1beta1.Ingress',
-      namespaced: true, shortNames: ['ing'], status: true, ...like('networking.k8s.io', 'ingresses'),
+      namespaced: true, status: true, ...like('networking.k8s.io', 'ingresses'),
       storage: { group: 'networking.k8s.io', resource: 'ingresses', apiVersion: 'networking.k8s.io/v1' },
       toStorage: ingressToV1, fromStorage: ingressFrom('extensions/v1beta1'),
       table: printers.ingressPrinter,
@@ -46,7 +50,7 @@ export function legacyResources(current: (group: string, resource: string) => Re
     }),
     defineBuiltin({
       group: 'extensions', version: 'v1beta1', resource: 'replicasets', kind: 'ReplicaSet', definition: 'io.k8s.api.extensions.v1beta1.ReplicaSet',
-      namespaced: true, shortNames: ['rs'], status: true, scale: true, ...like('apps', 'replicasets'),
+      namespaced: true, status: true, scale: true, ...like('apps', 'replicasets'),
       storage: { group: 'apps', resource: 'replicasets', apiVersion: 'apps/v1' },
       toStorage: replicaSetToV1, fromStorage: replicaSetFromV1,
       table: printers.replicaSetPrinter,
@@ -54,7 +58,7 @@ export function legacyResources(current: (group: string, resource: string) => Re
     }),
     defineBuiltin({
       group: 'extensions', version: 'v1beta1', resource: 'deployments', kind: 'Deployment', definition: 'io.k8s.api.extensions.v1beta1.Deployment',
-      namespaced: true, shortNames: ['deploy'], status: true, scale: true, ...like('apps', 'deployments'),
+      namespaced: true, status: true, scale: true, ...like('apps', 'deployments'),
       storage: { group: 'apps', resource: 'deployments', apiVersion: 'apps/v1' },
       toStorage: deploymentToV1, fromStorage: deploymentFromV1,
       table: printers.deploymentPrinter,
@@ -62,7 +66,7 @@ export function legacyResources(current: (group: string, resource: string) => Re
     }),
     defineBuiltin({
       group: 'extensions', version: 'v1beta1', resource: 'daemonsets', kind: 'DaemonSet', definition: 'io.k8s.api.extensions.v1beta1.DaemonSet',
-      namespaced: true, shortNames: ['ds'], status: true, ...like('apps', 'daemonsets'),
+      namespaced: true, status: true, ...like('apps', 'daemonsets'),
       storage: { group: 'apps', resource: 'daemonsets', apiVersion: 'apps/v1' },
       toStorage: daemonSetToV1, fromStorage: daemonSetFromV1,
       table: printers.daemonSetPrinter,

@@ -2,6 +2,7 @@
 import type { KObject } from '../../../apis/object.js';
 import { defaultEndpointSlice } from '../../../apis/defaults/builtin.js';
 import {
+  validateEvent,
   validateEndpointSlice,
   validateIngress,
   validateIngressClass,
@@ -52,6 +53,7 @@ export function networkingResources(): ResourceType[] {
       storage: { group: '', resource: 'events', apiVersion: 'v1' },
       toStorage: eventToCore,
       fromStorage: eventFromCore,
+      strategy: { validate: (o) => validateEvent(o, { strict: true }) },
       table: printers.eventPrinter,
       fieldSelectors: eventFieldSelectors(),
     }),
