@@ -16,6 +16,7 @@ import { SqliteBackend } from '../storage/sqlite.js';
 import { ObjectStore } from '../storage/object-store.js';
 import { WatchCache } from '../storage/watch-cache.js';
 import { Authenticator } from './auth/authenticator.js';
+import { impersonatedUser } from './auth/impersonation.js';
 import { CachedRbacObjects } from './auth/rbac-objects.js';
 import { RbacAuthorizer } from './auth/rbac.js';
 import { ServiceAccountTokens } from './auth/serviceaccount-tokens.js';
@@ -202,7 +203,7 @@ export class ApiServer {
     await bootstrap(this.api, { address: bind === '0.0.0.0' ? '127.0.0.1' : bind, port: this.port, clusterIP: allocator.firstIp() });
     this.gc = new GarbageCollector(this.api);
     this.gc.start();
-    this.namespaces = new NamespaceLifecycle(this.api, { defaultServiceAccount: o.defaultServiceAccounts ?? true });
+    this.namespaces = new NamespaceLifecycle(this.api, { defaultServiceAccount: o.defaultServiceAccounts ?? true, rootCaPem: this.pki.ca.certPem });
     this.namespaces.start();
     this.crds.start();
     this.ready = true;
@@ -265,6 +266,7 @@ export class ApiServer {
         }
         user = anonymousUser();
       }
+      if (user.username !== 'system:anonymous') user = impersonatedUser(req.headers, user, this.authorizer);
       info = parseRequestInfo(req.method ?? 'GET', path, query);
       if (user.username !== 'system:anonymous') this.authorize(user, info);
       if (info.isResourceRequest) await this.handleResourceRequest(req, res, info, query, user);

@@ -17,6 +17,7 @@ import { storageVersion } from '../rest/prepare.js';
 
 const MANAGER = 'kubefed-namespace-controller';
 export const NAMESPACE_FINALIZER = 'kubernetes';
+export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 
 export class NamespaceLifecycle {
   private readonly queue: WorkQueue;
@@ -24,7 +25,7 @@ export class NamespaceLifecycle {
 
   constructor(
     private readonly api: Api,
-    private readonly opts: { defaultServiceAccount: boolean } = { defaultServiceAccount: true },
+    private readonly opts: { defaultServiceAccount: boolean; rootCaPem?: string } = { defaultServiceAccount: true },
   ) {
     this.queue = new WorkQueue((name) => this.sync(name), { name: 'namespace-lifecycle', baseDelayMs: 50, maxDelayMs: 2_000 });
   }
@@ -58,7 +59,8 @@ export class NamespaceLifecycle {
         const ns = e.object.obj.metadata?.namespace;
         if (ns) {
           const nsObj = this.api.store.get(this.nsType, '', ns);
-          const defaultSa = e.key.startsWith('/registry/core/serviceaccounts/') && e.object.obj.metadata?.name === 'default';
+          const name = e.object.obj.metadata?.name;
+          const defaultSa = (e.key.startsWith('/registry/core/serviceaccounts/') && name === 'default') || (e.key.startsWith('/registry/core/configmaps/') && name === ROOT_CA_CONFIGMAP);
           if (nsObj && (nsObj.obj.metadata?.deletionTimestamp || defaultSa)) this.queue.add(ns);
         }
       }
@@ -84,6 +86,7 @@ export class NamespaceLifecycle {
     const ns = c.obj;
     if (!ns.metadata?.deletionTimestamp) {
       if (this.opts.defaultServiceAccount) await this.ensureDefaultServiceAccount(name);
+      if (this.opts.rootCaPem) await this.ensureRootCa(name, this.opts.rootCaPem);
       return;
     }
     let remaining = 0;
@@ -122,6 +125,24 @@ export class NamespaceLifecycle {
       }
     } catch {
       this.queue.addRateLimited(ns.metadata!.name!);
+    }
+  }
+
+  /** The kube-root-ca.crt ConfigMap every namespace has (root CA publisher). */
+  private async ensureRootCa(namespace: string, caPem: string): Promise<void> {
+    const cmType = this.api.registry.byGroupResource('', 'configmaps');
+    if (!cmType || this.api.store.get(cmType, namespace, ROOT_CA_CONFIGMAP)) return;
+    try {
+      await createObject(
+        this.api,
+        cmType,
+        storageVersion(cmType),
+        namespace,
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ROOT_CA_CONFIGMAP, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } }, data: { 'ca.crt': caPem } },
+        systemContext('kube-root-ca-publisher'),
+      );
+    } catch (e) {
+      if (!(e instanceof StatusError && (e.code === 409 || e.code === 404 || e.code === 403))) throw e;
     }
   }
 

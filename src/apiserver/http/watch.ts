@@ -62,7 +62,7 @@ export function serveWatch(
     if (closed) return;
     closed = true;
     stop?.();
-    for (const t of timers) clearTimeout(t), clearInterval(t);
+    for (const t of timers) clearTimeout(t);
     res.end();
   };
   res.on('close', close);

@@ -67,9 +67,8 @@ export function decodeObject(body: unknown, type: ResourceType, version: ServedV
     throw badRequest(`the request body must be a JSON object of kind ${type.kind}, got ${Array.isArray(body) ? 'an array' : typeof body}`);
   }
   const obj = body as KObject;
-  if (obj.kind === undefined || obj.kind === '') {
-    throw badRequest(`Object 'Kind' is missing in '${truncate(JSON.stringify(obj))}'`);
-  }
+  // Like kube-apiserver, a body without apiVersion/kind takes them from the endpoint.
+  if (obj.kind === undefined || obj.kind === '') obj.kind = type.kind;
   if (typeof obj.kind !== 'string' || typeof (obj.apiVersion ?? '') !== 'string') throw badRequest('apiVersion and kind must be strings');
   if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== expectedApiVersion) {
     throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectedApiVersion})`);
@@ -105,8 +104,4 @@ export function reportUnknownFields(unknown: string[], type: ResourceType, versi
     );
   }
   ctx.warnings.push(...msgs);
-}
-
-function truncate(s: string): string {
-  return s.length > 200 ? s.slice(0, 200) + '...' : s;
 }

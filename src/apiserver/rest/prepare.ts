@@ -107,7 +107,7 @@ function dedupe(errs: FieldError[]): FieldError[] {
 export function validateForCreate(api: Api, type: ResourceType, obj: KObject, ctx: RestContext): void {
   const errs = [
     ...validateObjectMeta(obj.metadata ?? {}, { namespaced: type.namespaced, nameRule: type.strategy.nameRule }),
-    ...validateValue(withoutMetadata(obj), storageVersion(type).schema, type.schemas, { checkTypes: !type.builtin }),
+    ...validateValue(obj, storageVersion(type).schema, type.schemas, { checkTypes: !type.builtin }),
     ...(type.strategy.validate?.(obj, strategyContext(api, ctx)) ?? []),
   ];
   if (errs.length) throw invalidError(type.kind, type.group, obj.metadata?.name ?? '', dedupe(errs));
@@ -125,7 +125,7 @@ export function validateForUpdate(
   const errs: FieldError[] = [
     ...validateObjectMeta(obj.metadata ?? {}, { namespaced: type.namespaced, nameRule: type.strategy.nameRule }),
     ...validateObjectMetaUpdate(obj.metadata ?? {}, old.metadata ?? {}),
-    ...validateValue(withoutMetadata(obj), storageVersion(type).schema, type.schemas, { checkTypes: !type.builtin }),
+    ...validateValue(obj, storageVersion(type).schema, type.schemas, { checkTypes: !type.builtin }),
   ];
   if (subresource === 'status') errs.push(...(type.strategy.validateStatusUpdate?.(obj, old, sctx) ?? []));
   else {
@@ -137,12 +137,6 @@ export function validateForUpdate(
     errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: 'no new finalizers can be added if the object is being deleted' });
   }
   if (errs.length) throw invalidError(type.kind, type.group, obj.metadata?.name ?? '', dedupe(errs));
-}
-
-/** Schema validation skips metadata: ObjectMeta has its own rules. */
-function withoutMetadata(obj: KObject): KObject {
-  const { metadata: _m, ...rest } = obj;
-  return rest;
 }
 
 /** New content may only go into a namespace that exists and is not terminating. */
