@@ -277,6 +277,8 @@ export class ApiServer {
       if (!res.headersSent) writeStatus(res, err);
       else res.end();
     } finally {
+      // A body nobody read (e.g. on a GET) must not be parsed as the next request on this connection.
+      if (!req.readableEnded) req.resume();
       if (info?.verb !== 'watch') {
         const resource = info?.resource ?? '';
         this.requestCounter.inc({ verb: info?.verb ?? req.method ?? '', group: info?.apiGroup ?? '', resource, code: String(res.statusCode) });

@@ -89,7 +89,7 @@ export function decodeValue(
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) return mistyped(value, s.format ?? 'int64', path, opts, report);
       if (opts.typeErrors && s.format === 'int32' && (value > 2147483647 || value < -2147483648)) {
-        report.errors.push(typeInvalid(path, value, 'value out of range for int32'));
+        report.errors.push(typeInvalid(path, value, `json: cannot unmarshal number ${value} into Go struct field ${path.toString()} of type int32`));
       }
       return value;
     case 'number':

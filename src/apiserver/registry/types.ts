@@ -54,6 +54,8 @@ export interface ResourceStrategy {
    * deletion (pods) implement it.
    */
   gracePeriodSeconds?(obj: KObject, requested: number | undefined): number;
+  /** Refuses deletion of objects that must stay (throws a StatusError). */
+  checkDelete?(obj: KObject): void;
   /** Changes a delete request makes to an object it leaves in place (a namespace turns Terminating). */
   prepareForDelete?(obj: KObject, ctx: StrategyContext): void;
   /** True while something beyond metadata.finalizers holds a deleted object (a namespace's spec.finalizers). */

@@ -5,6 +5,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { decodeValue, type DecodeReport } from '../../apis/schema/decode.js';
+import { FieldPath } from '../../apis/validation/field.js';
 import { apiVersionOf, isPlainObject, type KObject } from '../../apis/object.js';
 import { badRequest, unsupportedMediaType } from '../errors.js';
 import type { ResourceType, ServedVersion } from '../registry/types.js';
@@ -83,10 +84,17 @@ export function decodeObject(body: unknown, type: ResourceType, version: ServedV
 /** Schema decoding of an object whose envelope is already checked. */
 export function decodeTyped(obj: KObject, type: ResourceType, version: ServedVersion, ctx: RestContext): KObject {
   const report: DecodeReport = { unknownFields: [], errors: [] };
+  if (!type.builtin && obj.metadata !== undefined) {
+    // ObjectMeta is a Go struct for every kind: mistyped metadata is a decode error even for custom resources.
+    const meta = decodeValue(obj.metadata, { $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }, type.schemas, { typeErrors: true }, report, FieldPath.root('metadata'));
+    if (meta === undefined) delete obj.metadata;
+    else obj.metadata = meta as KObject['metadata'];
+  }
   const decoded = decodeValue(obj, version.schema, type.schemas, { typeErrors: type.builtin }, report) as KObject;
   if (report.errors.length > 0) {
     const e = report.errors[0]!;
-    throw badRequest(`${type.kind} in version "${version.name}" cannot be handled as a ${type.kind}: ${e.detail}`, [
+    const detail = e.detail?.includes(e.field) ? e.detail : `${e.detail} (field ${e.field})`;
+    throw badRequest(`${type.kind} in version "${version.name}" cannot be handled as a ${type.kind}: ${detail}`, [
       { reason: 'FieldValueTypeInvalid', message: e.detail ?? '', field: e.field },
     ]);
   }

@@ -66,6 +66,7 @@ export async function deleteObject(
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`,
       );
     }
+    type.strategy.checkDelete?.(current.obj);
     const policy = propagationPolicyOf(type, opts);
     const obj = current.clone();
     const m = obj.metadata!;

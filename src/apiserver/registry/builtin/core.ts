@@ -27,6 +27,7 @@ import {
   validateServiceStatusUpdate,
   validateServiceUpdate,
 } from '../../../apis/validation/service.js';
+import { forbidden } from '../../errors.js';
 import * as printers from '../../printers/builtin.js';
 import type { ResourceType } from '../types.js';
 import { defineBuiltin } from './define.js';
@@ -36,6 +37,7 @@ import type { ServiceAllocator } from './service-allocator.js';
 const ALL = ['all'];
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const IMMORTAL_NAMESPACES = ['default', 'kube-system', 'kube-public'];
 
 function labelNamespace(ns: KObject): void {
   const m = ns.metadata!;
@@ -68,6 +70,13 @@ export function coreResources(allocator: ServiceAllocator): ResourceType[] {
           ns.status = { ...(ns.status ?? {}), phase: 'Terminating' };
         },
         isHeld: (ns) => (ns.spec?.finalizers?.length ?? 0) > 0,
+        checkDelete: (ns) => {
+          // The NamespaceLifecycle admission plugin's immortal namespaces.
+          const name = ns.metadata?.name ?? '';
+          if (IMMORTAL_NAMESPACES.includes(name)) {
+            throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+          }
+        },
         validate: (ns) => validateNamespace(ns),
       },
       table: printers.namespacePrinter,
