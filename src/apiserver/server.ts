@@ -33,6 +33,7 @@ import { namespaceFinalize, podBinding, podEviction, podLog, serviceAccountToken
 import { readBody } from './http/body.js';
 import { parseAccept, setWarnings, writeJsonText, writeObject, writeStatus } from './http/respond.js';
 import { OpenAPIDocuments } from './openapi/documents.js';
+import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/v2-protobuf.js';
 import { apiextensionsResources } from './registry/builtin/apiextensions.js';
 import { appsResources } from './registry/builtin/apps.js';
 import { coreResources } from './registry/builtin/core.js';
@@ -386,8 +387,12 @@ export class ApiServer {
       if (doc) return writeJsonText(res, 200, doc);
     }
     if (p === '/openapi/v2') {
-      if (accept.length > 0 && accept.every((a) => a.mediaType.includes('protobuf'))) {
-        throw new StatusError(406, 'NotAcceptable', 'only application/json is supported for /openapi/v2');
+      // client-go's OpenAPI v2 getter asks only for gnostic protobuf.
+      if (accept.some((a) => a.mediaType.startsWith('application/com.github.proto-openapi.spec.v2'))) {
+        const body = this.openapi.v2Protobuf();
+        res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF_CONTENT_TYPE, 'Content-Length': body.length });
+        res.end(body);
+        return;
       }
       return writeJsonText(res, 200, this.openapi.v2());
     }

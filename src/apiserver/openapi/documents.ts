@@ -9,6 +9,7 @@ import type { JSONSchema } from '../../apis/schema/types.js';
 import type { Registry } from '../registry/registry.js';
 import type { ResourceType, ServedVersion } from '../registry/types.js';
 import { pathItems } from './paths.js';
+import { encodeOpenAPIv2 } from './v2-protobuf.js';
 import { publishSchema, reachableDefinitions, type OpenAPIFlavor } from './publish-schema.js';
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
@@ -23,6 +24,7 @@ export interface KindSchema {
 
 export class OpenAPIDocuments {
   private v2Doc: string | undefined;
+  private v2Pb: Buffer | undefined;
   private v3Docs: Map<string, { json: string; hash: string }> | undefined;
 
   constructor(
@@ -31,6 +33,7 @@ export class OpenAPIDocuments {
   ) {
     registry.onChange(() => {
       this.v2Doc = undefined;
+      this.v2Pb = undefined;
       this.v3Docs = undefined;
     });
   }
@@ -77,6 +80,12 @@ export class OpenAPIDocuments {
       security: [{ BearerToken: [] }],
     });
     return this.v2Doc;
+  }
+
+  /** The v2 document in gnostic's protobuf encoding. */
+  v2Protobuf(): Buffer {
+    this.v2Pb ??= encodeOpenAPIv2(JSON.parse(this.v2()) as Record<string, unknown>);
+    return this.v2Pb;
   }
 
   private buildV3(): Map<string, { json: string; hash: string }> {
