@@ -76,6 +76,16 @@ describe.each(['1.27', '1.30', '1.33'])('kubectl %s', (version) => {
     expect(yaml).toMatch(/defaultBackend:\n\s+service:\n\s+name: nginx\n\s+port:\n\s+number: 80/);
   });
 
+  it('creates objects with kubectl create generators (protobuf bodies from 1.32 on)', async () => {
+    await ok(['create', 'deployment', 'gen', '--image=nginx', '--replicas=0']);
+    await ok(['create', 'configmap', 'gen-cm', '--from-literal=a=1']);
+    await ok(['create', 'secret', 'generic', 'gen-secret', '--from-literal=password=s3cret']);
+    await ok(['create', 'service', 'clusterip', 'gen-svc', '--tcp=80:8080']);
+    expect(await ok(['get', 'deploy', 'gen', '-o', 'jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}'])).toBe('0 nginx');
+    expect(await ok(['get', 'secret', 'gen-secret', '-o', 'jsonpath={.data.password}'])).toBe(Buffer.from('s3cret').toString('base64'));
+    expect(await ok(['get', 'svc', 'gen-svc', '-o', 'jsonpath={.spec.ports[0].targetPort}'])).toBe('8080');
+  });
+
   it('prints -o yaml and -o jsonpath with server-set fields', async () => {
     await ok(['apply', '-f', '-'], deployment('printme', 2));
     const y = await ok(['get', 'deploy', 'printme', '-o', 'yaml']);

@@ -82,10 +82,20 @@ export class Authenticator {
     return sa ? withAuthenticatedGroup(serviceAccountUserInfo(sa)) : null;
   }
 
+  /** The certificate of a TLS connection never changes: its verdict is kept per connection. */
+  private readonly certResults = new WeakMap<object, SourceResult>();
+
   private fromClientCertificate(req: AuthenticationRequest): SourceResult {
     if (this.options.clientCertificates === false) return undefined;
     const socket = req.socket as Partial<TlsPeer> | null;
     if (!socket || typeof socket.getPeerCertificate !== 'function') return undefined;
+    if (this.certResults.has(socket)) return this.certResults.get(socket);
+    const result = this.checkCertificate(socket as TlsPeer);
+    this.certResults.set(socket, result);
+    return result;
+  }
+
+  private checkCertificate(socket: TlsPeer): SourceResult {
     const cert = socket.getPeerCertificate(false);
     if (!cert || !('subject' in cert) || !cert.subject) return undefined; // no certificate presented
     if (!socket.authorized) return new Rejected(`client certificate not verified: ${String(socket.authorizationError)}`);

@@ -198,9 +198,11 @@ class Reader {
       case WIRE_FIXED64:
         this.fixed(8);
         return;
-      case WIRE_LEN:
-        this.pos += this.length();
+      case WIRE_LEN: {
+        const n = this.length(); // read before adding: `this.pos += this.length()` would use the old pos
+        this.pos += n;
         return;
+      }
       case WIRE_FIXED32:
         this.fixed(4);
         return;

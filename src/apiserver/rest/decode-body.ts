@@ -6,6 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { decodeValue, type DecodeReport } from '../../apis/schema/decode.js';
 import { FieldPath } from '../../apis/validation/field.js';
+import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE } from '../protobuf/decode.js';
 import { apiVersionOf, isPlainObject, type KObject } from '../../apis/object.js';
 import { badRequest, unsupportedMediaType } from '../errors.js';
 import type { ResourceType, ServedVersion } from '../registry/types.js';
@@ -16,7 +17,7 @@ export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** Deeper documents are rejected before any recursive processing. */
 export const MAX_NESTING_DEPTH = 256;
 
-export const OBJECT_CONTENT_TYPES = ['application/json', 'application/yaml'];
+export const OBJECT_CONTENT_TYPES = ['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE];
 
 export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -26,6 +27,8 @@ export function mediaType(contentType: string | undefined): string {
 export function parseBody(raw: Buffer, contentType: string | undefined, accepted = OBJECT_CONTENT_TYPES): unknown {
   const mt = mediaType(contentType) || 'application/json';
   if (!accepted.includes(mt)) throw unsupportedMediaType(mt, accepted);
+  // kubectl 1.32+ typed clients send built-in objects as Kubernetes protobuf.
+  if (mt === PROTOBUF_MEDIA_TYPE) return decodeKubernetesProtobuf(raw).object;
   const text = raw.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty; an object is required');
   let value: unknown;
