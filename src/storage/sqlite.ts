@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
@@ -14,6 +16,11 @@ import {
 export interface SqliteOptions {
   /** 'full' fsyncs every commit (survives power loss); 'normal' survives process crashes only. */
   sync?: 'full' | 'normal';
+  /**
+   * Commit on a writer thread so the fsync does not block the event loop. Default: on for
+   * 'full' (where a commit waits for the disk), off for 'normal'.
+   */
+  writerThread?: boolean;
 }
 
 interface PendingWrite {
@@ -38,6 +45,24 @@ interface LogRow {
   prev_rev: number | null;
 }
 
+interface CommitResult {
+  ok: boolean;
+  reason?: 'exists' | 'conflict' | 'not-found';
+  revision?: number;
+  kv?: KeyValue;
+  prev?: KeyValue;
+  current?: KeyValue;
+  deleted?: boolean;
+}
+
+interface CommitModule {
+  prepare(db: Database.Database): unknown;
+  commitBatch(db: Database.Database, stmt: unknown, ops: WriteOp[], revision: number): { results: CommitResult[]; revision: number };
+}
+
+const require = createRequire(import.meta.url);
+const commitModule = require('./sqlite-commit.cjs') as CommitModule;
+
 const toKv = (r: KvRow): KeyValue => ({ key: r.key, value: r.value, createRevision: r.create_rev, modRevision: r.mod_rev });
 
 /** Smallest string greater than every string that starts with `prefix`. */
@@ -49,7 +74,7 @@ export function prefixEnd(prefix: string): string {
 /**
  * Embedded storage on SQLite in WAL mode. Two tables: `kv` holds the current value of each
  * key, `log` holds every change (the watch history, trimmed by compaction). Writes issued
- * in the same event-loop turn share one transaction and one fsync (group commit).
+ * while a commit is running share the next transaction and its fsync (group commit).
  */
 export class SqliteBackend implements StorageBackend {
   private readonly db: Database.Database;
@@ -57,15 +82,16 @@ export class SqliteBackend implements StorageBackend {
   private compacted: number;
   private queue: PendingWrite[] = [];
   private flushScheduled = false;
+  private inFlight: PendingWrite[] | undefined;
   private watchers = new Set<(events: StorageEvent[]) => void>();
   private closed = false;
+  private readonly writer?: Worker;
+  private writerReady?: Promise<void>;
+  private readonly commitStmt?: unknown;
+  private idleWaiters: (() => void)[] = [];
 
   private readonly stmt: {
-    get: Database.Statement<[string], KvRow>;
     range: Database.Statement<[string, string], KvRow>;
-    upsert: Database.Statement<[string, string, number, number]>;
-    del: Database.Statement<[string]>;
-    log: Database.Statement<[number, string, number, string, number, number | null]>;
     setMeta: Database.Statement<[string, number]>;
     logFrom: Database.Statement<[number], LogRow>;
     logAt: Database.Statement<[number], LogRow>;
@@ -83,11 +109,7 @@ export class SqliteBackend implements StorageBackend {
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
     this.stmt = {
-      get: this.db.prepare('SELECT key, value, create_rev, mod_rev FROM kv WHERE key = ?'),
       range: this.db.prepare('SELECT key, value, create_rev, mod_rev FROM kv WHERE key >= ? AND key < ? ORDER BY key'),
-      upsert: this.db.prepare('INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev'),
-      del: this.db.prepare('DELETE FROM kv WHERE key = ?'),
-      log: this.db.prepare('INSERT INTO log (rev, key, deleted, value, create_rev, prev_rev) VALUES (?, ?, ?, ?, ?, ?)'),
       setMeta: this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
       logFrom: this.db.prepare('SELECT rev, key, deleted, value, create_rev, prev_rev FROM log WHERE rev > ? ORDER BY rev'),
       logAt: this.db.prepare('SELECT rev, key, deleted, value, create_rev, prev_rev FROM log WHERE rev = ?'),
@@ -96,6 +118,23 @@ export class SqliteBackend implements StorageBackend {
       (this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: number } | undefined)?.value ?? 0;
     this.revision = meta('revision');
     this.compacted = meta('compacted');
+    const threaded = (opts.writerThread ?? opts.sync !== 'normal') && file !== ':memory:';
+    if (threaded) {
+      this.writer = new Worker(new URL('./sqlite-writer-thread.cjs', import.meta.url), {
+        workerData: { file, sync: opts.sync ?? 'full', sqlitePath: require.resolve('better-sqlite3') },
+      });
+      this.writer.unref();
+      this.writerReady = new Promise((resolve, reject) => {
+        this.writer!.once('error', reject);
+        this.writer!.on('message', (m: { type: string; results?: CommitResult[]; revision?: number; error?: string }) => {
+          if (m.type === 'ready') resolve();
+          else if (m.type === 'committed') this.committed(m.results!, m.revision!);
+          else if (m.type === 'failed') this.commitFailed(new Error(m.error));
+        });
+      });
+    } else {
+      this.commitStmt = commitModule.prepare(this.db);
+    }
   }
 
   currentRevision(): number {
@@ -115,80 +154,70 @@ export class SqliteBackend implements StorageBackend {
     if (this.closed) return Promise.reject(new Error('storage is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
-      if (!this.flushScheduled) {
+      if (!this.flushScheduled && !this.inFlight) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
       }
     });
   }
 
-  /** Commits every queued write in one transaction, then publishes the events. */
+  /** Starts committing everything queued, unless a commit is already running. */
   private flush(): void {
     this.flushScheduled = false;
-    const batch = this.queue;
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch = (this.inFlight = this.queue);
     this.queue = [];
-    if (batch.length === 0) return;
-    const results: WriteResult[] = [];
-    const events: StorageEvent[] = [];
-    let rev = this.revision;
-    const apply = this.db.transaction(() => {
-      for (const { op } of batch) {
-        const row = this.stmt.get.get(op.key);
-        const current = row ? toKv(row) : undefined;
-        if (op.type === 'create') {
-          if (current) {
-            results.push({ ok: false, reason: 'exists', current });
-            continue;
-          }
-          rev++;
-          const kv: KeyValue = { key: op.key, value: op.value, createRevision: rev, modRevision: rev };
-          this.stmt.upsert.run(op.key, op.value, rev, rev);
-          this.stmt.log.run(rev, op.key, 0, op.value, rev, null);
-          results.push({ ok: true, revision: rev, kv });
-          events.push({ type: 'put', revision: rev, kv });
-        } else if (op.type === 'update') {
-          if (!current) {
-            results.push({ ok: false, reason: 'not-found' });
-            continue;
-          }
-          if (current.modRevision !== op.expectedRevision) {
-            results.push({ ok: false, reason: 'conflict', current });
-            continue;
-          }
-          rev++;
-          const kv: KeyValue = { key: op.key, value: op.value, createRevision: current.createRevision, modRevision: rev };
-          this.stmt.upsert.run(op.key, op.value, current.createRevision, rev);
-          this.stmt.log.run(rev, op.key, 0, op.value, current.createRevision, current.modRevision);
-          results.push({ ok: true, revision: rev, kv, prev: current });
-          events.push({ type: 'put', revision: rev, kv, prev: current });
-        } else {
-          if (!current) {
-            results.push({ ok: false, reason: 'not-found' });
-            continue;
-          }
-          if (op.expectedRevision !== undefined && current.modRevision !== op.expectedRevision) {
-            results.push({ ok: false, reason: 'conflict', current });
-            continue;
-          }
-          rev++;
-          const kv: KeyValue = { ...current, modRevision: rev };
-          this.stmt.del.run(op.key);
-          this.stmt.log.run(rev, op.key, 1, current.value, current.createRevision, current.modRevision);
-          results.push({ ok: true, revision: rev, kv, prev: current });
-          events.push({ type: 'delete', revision: rev, kv, prev: current });
-        }
-      }
-      if (rev !== this.revision) this.stmt.setMeta.run('revision', rev);
-    });
-    try {
-      apply();
-    } catch (err) {
-      for (const p of batch) p.reject(err);
+    const ops = batch.map((p) => p.op);
+    if (this.writer) {
+      void this.writerReady!.then(
+        () => this.writer!.postMessage({ type: 'commit', ops, revision: this.revision }),
+        (e: unknown) => this.commitFailed(e),
+      );
       return;
     }
-    this.revision = rev;
+    let out: { results: CommitResult[]; revision: number };
+    try {
+      out = commitModule.commitBatch(this.db, this.commitStmt, ops, this.revision);
+    } catch (err) {
+      this.commitFailed(err);
+      return;
+    }
+    this.committed(out.results, out.revision);
+  }
+
+  private commitFailed(err: unknown): void {
+    const batch = this.inFlight ?? [];
+    this.inFlight = undefined;
+    for (const p of batch) p.reject(err);
+    this.afterCommit();
+  }
+
+  /** Publishes a committed batch: revision, watch events, then each writer's result. */
+  private committed(results: CommitResult[], revision: number): void {
+    const batch = this.inFlight ?? [];
+    this.inFlight = undefined;
+    this.revision = revision;
+    const events: StorageEvent[] = [];
+    for (const r of results) {
+      if (!r.ok) continue;
+      events.push({ type: r.deleted ? 'delete' : 'put', revision: r.revision!, kv: r.kv!, ...(r.prev ? { prev: r.prev } : {}) });
+    }
     if (events.length > 0) for (const w of this.watchers) w(events);
-    batch.forEach((p, i) => p.resolve(results[i]!));
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if (r.ok) p.resolve({ ok: true, revision: r.revision!, kv: r.kv!, ...(r.prev ? { prev: r.prev } : {}) });
+      else p.resolve({ ok: false, reason: r.reason!, ...(r.current ? { current: r.current } : {}) });
+    });
+    this.afterCommit();
+  }
+
+  private afterCommit(): void {
+    if (this.queue.length > 0) this.flush();
+    else if (!this.inFlight) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const f of w) f();
+    }
   }
 
   watch(fromRevision: number, onEvent: (events: StorageEvent[]) => void): () => void {
@@ -222,10 +251,22 @@ export class SqliteBackend implements StorageBackend {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // Let queued writes finish before closing.
-    if (this.queue.length > 0) this.flush();
+    // Let queued and running commits finish before closing.
+    if (this.inFlight || this.queue.length > 0) {
+      await new Promise<void>((r) => {
+        this.idleWaiters.push(r);
+        this.flush();
+      });
+    }
     this.closed = true;
     this.watchers.clear();
+    if (this.writer) {
+      await new Promise<void>((resolve) => {
+        this.writer!.on('message', (m: { type: string }) => m.type === 'closed' && resolve());
+        this.writer!.postMessage({ type: 'close' });
+      });
+      await this.writer.terminate();
+    }
     this.db.close();
   }
 }

@@ -84,7 +84,7 @@ describe('validatePod', () => {
         'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: "spec.schedulerName": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
       ],
     ],
-    ['volume mount of a missing volume', (p) => (c0(p).volumeMounts = [{ name: 'x', mountPath: '/x' }]), ['spec.containers[0].volumeMounts[0].name: Invalid value: "x": not found']],
+    ['volume mount of a missing volume', (p) => (c0(p).volumeMounts = [{ name: 'x', mountPath: '/x' }]), ['spec.containers[0].volumeMounts[0].name: Not found: "x"']],
     [
       'duplicate mount paths',
       (p) => (c0(p).volumeMounts = [{ name: 'data', mountPath: '/d' }, { name: 'data', mountPath: '/d' }]),
