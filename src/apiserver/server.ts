@@ -62,6 +62,8 @@ export interface ApiServerOptions {
   /** Recent events kept for watch resumption. */
   historySize?: number;
   bookmarkIntervalMs?: number;
+  /** A watcher with more unsent bytes than this is disconnected (default 16 MiB). */
+  watchMaxBufferedBytes?: number;
   logger?: Logger;
   /** Extra subresource handlers keyed "group/resource/subresource" ("/pods/log" for core), e.g. from the playground. */
   subresources?: Map<string, SubresourceHandler>;
@@ -334,7 +336,7 @@ export class ApiServer {
     }
     if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
     await handleResource(
-      { api: this.api, subresources: this.subresources, watch: { bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 60_000, maxBufferedBytes: 16 * 1024 * 1024 } },
+      { api: this.api, subresources: this.subresources, watch: { bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 60_000, maxBufferedBytes: this.opts.watchMaxBufferedBytes ?? 16 * 1024 * 1024 } },
       req,
       res,
       info,
