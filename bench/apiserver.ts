@@ -232,6 +232,7 @@ async function main(): Promise<void> {
   rmSync(rawDir, { recursive: true, force: true });
   results.rawStorage = { create: rawCreate, serialCreate: rawSerial };
   results.ratioCreateVsRaw = create.perSecond / rawCreate.perSecond;
+  results.ratioCreateVsRawSerial = create.perSecond / rawSerial.perSecond;
 
   const r = results as any;
   const lines = [
@@ -244,7 +245,8 @@ async function main(): Promise<void> {
     `  watch fan-out: ${r.watch.delivered}/${r.watch.expected} events to ${WATCHERS} watchers in ${fmt(r.watch.seconds, 2)} s = ${fmt(r.watch.eventsPerSecond, 0)} events/s`,
     `  memory: ${fmt(r.memoryMiBPer10k)} MiB RSS per 10,000 objects (server RSS at end ${fmt(r.serverRssMiB, 0)} MiB)`,
     `  raw storage (same writes, same fsync, ${CONCURRENCY} in flight): ${fmt(rawCreate.perSecond, 0)} writes/s; one at a time: ${fmt(rawSerial.perSecond, 0)} writes/s`,
-    `  API create / raw storage create = ${fmt(r.ratioCreateVsRaw, 2)}   target >= 0.5: ${r.ratioCreateVsRaw >= 0.5 ? 'met' : 'MISSED'}`,
+    `  API create / raw storage, ${CONCURRENCY} in flight (group commit) = ${fmt(r.ratioCreateVsRaw, 2)}   target >= 0.5: ${r.ratioCreateVsRaw >= 0.5 ? 'met' : 'MISSED'}`,
+    `  API create / raw storage, one durable commit per write = ${fmt(r.ratioCreateVsRawSerial, 2)}   target >= 0.5: ${r.ratioCreateVsRawSerial >= 0.5 ? 'met' : 'MISSED'}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));

@@ -61,20 +61,22 @@ export function validateValue(
   errs: FieldError[] = [],
 ): FieldError[] {
   const s = set.resolve(schema);
-  const p = path.toString();
+  // Rendered only when an error is reported.
+  let rendered: string | undefined;
+  const pathText = () => (rendered ??= path.toString());
   if (value === null) {
     if (!s.nullable && s.type && opts.checkTypes) {
-      errs.push(typeInvalid(path, value, `${p} in body must be of type ${s.type}: "null"`));
+      errs.push(typeInvalid(path, value, `${pathText()} in body must be of type ${s.type}: "null"`));
     }
     return errs;
   }
   if (s['x-kubernetes-int-or-string']) {
     if (opts.checkTypes && !(typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value)))) {
-      errs.push(typeInvalid(path, value, `${p} in body must be of type integer,string: "${jsonTypeOf(value)}"`));
+      errs.push(typeInvalid(path, value, `${pathText()} in body must be of type integer,string: "${jsonTypeOf(value)}"`));
       return errs;
     }
   } else if (s.type && !typeMatches(value, s)) {
-    if (opts.checkTypes) errs.push(typeInvalid(path, jsonTypeOf(value), `${p} in body must be of type ${s.type}: "${jsonTypeOf(value)}"`));
+    if (opts.checkTypes) errs.push(typeInvalid(path, jsonTypeOf(value), `${pathText()} in body must be of type ${s.type}: "${jsonTypeOf(value)}"`));
     return errs;
   }
 
@@ -84,10 +86,10 @@ export function validateValue(
 
   if (typeof value === 'string') {
     if (s.maxLength !== undefined && [...value].length > s.maxLength) {
-      errs.push({ type: 'FieldValueTooLong', field: p, badValue: value, detail: `may not be more than ${s.maxLength} bytes` });
+      errs.push({ type: 'FieldValueTooLong', field: pathText(), badValue: value, detail: `may not be more than ${s.maxLength} bytes` });
     }
     if (s.minLength !== undefined && [...value].length < s.minLength) {
-      errs.push(invalid(path, value, `${p} in body should be at least ${s.minLength} chars long`));
+      errs.push(invalid(path, value, `${pathText()} in body should be at least ${s.minLength} chars long`));
     }
     if (s.pattern !== undefined) {
       let re: RegExp | undefined;
@@ -96,33 +98,33 @@ export function validateValue(
       } catch {
         re = undefined;
       }
-      if (re && !re.test(value)) errs.push(invalid(path, value, `${p} in body should match '${s.pattern}'`));
+      if (re && !re.test(value)) errs.push(invalid(path, value, `${pathText()} in body should match '${s.pattern}'`));
     }
     if (s.format && FORMATS[s.format] && !FORMATS[s.format]!(value)) {
-      errs.push(invalid(path, value, `${p} in body must be of type ${s.format}: ${JSON.stringify(value)}`));
+      errs.push(invalid(path, value, `${pathText()} in body must be of type ${s.format}: ${JSON.stringify(value)}`));
     }
   }
 
   if (typeof value === 'number') {
     if (s.minimum !== undefined) {
       if (s.exclusiveMinimum ? value <= s.minimum : value < s.minimum) {
-        errs.push(invalid(path, value, `${p} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`));
+        errs.push(invalid(path, value, `${pathText()} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`));
       }
     }
     if (s.maximum !== undefined) {
       if (s.exclusiveMaximum ? value >= s.maximum : value > s.maximum) {
-        errs.push(invalid(path, value, `${p} in body should be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}`));
+        errs.push(invalid(path, value, `${pathText()} in body should be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}`));
       }
     }
     if (s.multipleOf !== undefined && s.multipleOf > 0 && Math.abs(value / s.multipleOf - Math.round(value / s.multipleOf)) > 1e-9) {
-      errs.push(invalid(path, value, `${p} in body should be a multiple of ${s.multipleOf}`));
+      errs.push(invalid(path, value, `${pathText()} in body should be a multiple of ${s.multipleOf}`));
     }
   }
 
   if (Array.isArray(value)) {
     if (s.maxItems !== undefined && value.length > s.maxItems) errs.push(tooMany(path, value.length, s.maxItems));
     if (s.minItems !== undefined && value.length < s.minItems) {
-      errs.push(invalid(path, value.length, `${p} in body should have at least ${s.minItems} items`));
+      errs.push(invalid(path, value.length, `${pathText()} in body should have at least ${s.minItems} items`));
     }
     validateListSemantics(value, s, path, errs);
     if (s.items) value.forEach((item, i) => validateValue(item, s.items!, set, opts, path.index(i), errs));
@@ -135,7 +137,7 @@ export function validateValue(
     const n = Object.keys(value).length;
     if (s.maxProperties !== undefined && n > s.maxProperties) errs.push(tooMany(path, n, s.maxProperties));
     if (s.minProperties !== undefined && n < s.minProperties) {
-      errs.push(invalid(path, n, `${p} in body should have at least ${s.minProperties} properties`));
+      errs.push(invalid(path, n, `${pathText()} in body should have at least ${s.minProperties} properties`));
     }
     for (const [k, v] of Object.entries(value)) {
       const ps = s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);

@@ -23,23 +23,37 @@ export interface FieldError {
   detail?: string;
 }
 
-/** A path into an object, rendered as Kubernetes does: `a.b[3].c[key]`. */
+/**
+ * A path into an object, rendered as Kubernetes does: `a.b[3].c[key]`. Paths are built on every
+ * step of a walk but rendered only for errors, so a child is one small node linked to its parent.
+ */
 export class FieldPath {
-  private constructor(private readonly parts: readonly string[]) {}
+  private constructor(
+    private readonly parent: FieldPath | undefined,
+    /** Rendered segment: `name` (first), `.name`, `[3]` or `[key]`. */
+    private readonly segment: string,
+  ) {}
   static root(name = ''): FieldPath {
-    return new FieldPath(name ? [name] : []);
+    return new FieldPath(undefined, name);
   }
   child(...names: string[]): FieldPath {
-    return new FieldPath([...this.parts, ...names.map((n, i) => (this.parts.length === 0 && i === 0 ? n : `.${n}`))]);
+    let p: FieldPath = this;
+    for (const n of names) p = new FieldPath(p, p.isEmpty() ? n : `.${n}`);
+    return p;
   }
   index(i: number): FieldPath {
-    return new FieldPath([...this.parts, `[${i}]`]);
+    return new FieldPath(this, `[${i}]`);
   }
   key(k: string): FieldPath {
-    return new FieldPath([...this.parts, `[${k}]`]);
+    return new FieldPath(this, `[${k}]`);
+  }
+  private isEmpty(): boolean {
+    return this.segment === '' && (this.parent === undefined || this.parent.isEmpty());
   }
   toString(): string {
-    return this.parts.join('');
+    const parts: string[] = [];
+    for (let p: FieldPath | undefined = this; p; p = p.parent) parts.push(p.segment);
+    return parts.reverse().join('');
   }
 }
 
