@@ -197,11 +197,7 @@ export class ApiServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(o.port ?? 6443, bind, () => resolve());
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    await this.listen(o.port ?? 6443);
 
     await bootstrap(this.api, { address: bind === '0.0.0.0' ? '127.0.0.1' : bind, port: this.port, clusterIP: allocator.firstIp() });
     this.gc = new GarbageCollector(this.api);
@@ -211,6 +207,41 @@ export class ApiServer {
     this.crds.start();
     this.ready = true;
     this.log.info({ url: this.url, dataDir: o.dataDir }, 'API server listening');
+  }
+
+  private listen(port: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      this.server.once('error', onError);
+      this.server.listen(port, this.opts.bindAddress ?? '127.0.0.1', () => {
+        this.server.off('error', onError);
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  /** Whether the API accepts connections (false while suspended). */
+  get listening(): boolean {
+    return this.server.listening;
+  }
+
+  /**
+   * Stops accepting connections and drops open ones, while storage and in-process controllers
+   * keep running (a cluster whose API is unreachable from outside).
+   */
+  async suspendListener(): Promise<void> {
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+    });
+  }
+
+  /** Accepts connections again on the same address and port. */
+  async resumeListener(): Promise<void> {
+    if (this.server.listening) return;
+    await this.listen(this.port);
   }
 
   private identity(group: string, resource: string, ns: string, name: string) {
@@ -454,10 +485,7 @@ export class ApiServer {
     this.namespaces?.stop();
     this.crds?.stop();
     this.rbacObjects?.close();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      for (const s of this.sockets) s.destroy();
-    });
+    await this.suspendListener();
     this.cache.stop();
     await this.backend.close();
   }

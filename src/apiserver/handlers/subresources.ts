@@ -10,13 +10,13 @@ import { SchemaSet } from '../../apis/schema/resolve.js';
 import { decodeValue } from '../../apis/schema/decode.js';
 import { invalidError, invalid, required } from '../../apis/validation/field.js';
 import type { ServiceAccountTokens } from '../auth/serviceaccount-tokens.js';
-import { badRequest, conflict, methodNotSupported, notFound, StatusError } from '../errors.js';
+import { badRequest, conflict, methodNotSupported, notFound } from '../errors.js';
 import { readBody } from '../http/body.js';
 import { groupResource } from '../rest/context.js';
 import { parseBody } from '../rest/decode-body.js';
+import { bindPod } from '../rest/binding.js';
 import { deleteObject } from '../rest/delete.js';
 import { fromStorage } from '../rest/prepare.js';
-import { updateObject } from '../rest/update.js';
 import type { SubresourceHandler, SubresourceRequest } from './resource.js';
 
 const schemas = new SchemaSet(builtinDefinitions);
@@ -110,21 +110,7 @@ export const podBinding: SubresourceHandler = async (r) => {
   if (binding.target?.kind && binding.target.kind !== 'Node') {
     throw invalidError('Binding', '', r.name, [invalid('target.kind', binding.target.kind, 'must be empty or Node')]);
   }
-  const pod = current(r);
-  if (pod.spec?.nodeName) throw conflict(groupResource(r.type), r.name, `pod ${r.name} is already assigned to node "${pod.spec.nodeName}"`);
-  if (pod.metadata?.deletionTimestamp) throw conflict(groupResource(r.type), r.name, `pod ${r.name} is being deleted, cannot be assigned to a host`);
-  const rv = pod.metadata!.resourceVersion!;
-  pod.spec.nodeName = node;
-  const conds: KObject[] = (pod.status?.conditions ?? []).filter((c: KObject) => c.type !== 'PodScheduled');
-  conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowTimestamp() });
-  pod.status = { ...(pod.status ?? {}), conditions: conds };
-  const c = r.api.store.get(r.type, r.namespace, r.name)!;
-  try {
-    await r.api.store.update(r.type, pod, Number(rv));
-  } catch {
-    throw conflict(groupResource(r.type), r.name, 'the object has been modified; please apply your changes to the latest version and try again');
-  }
-  void c;
+  await bindPod(r.api, r.type, r.namespace, r.name, node);
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
 };
 
@@ -172,4 +158,3 @@ export function podLog(source: PodLogSource | undefined): SubresourceHandler {
   };
 }
 
-export { updateObject, StatusError };

@@ -1,0 +1,62 @@
+/**
+ * The playground's address plan. Linux routes all of 127.0.0.0/8 to the loopback interface,
+ * so each simulated cluster owns a /16 of it, `127.<octet>.0.0/16`, and everything in the
+ * cluster has a real address there:
+ *
+ *   127.O.0.1            the cluster's API server (port 6443)
+ *   127.O.<n+1>.1        node n's InternalIP (n = 0..99)
+ *   127.O.<n+1>.2-254    pod IPs on node n
+ *   127.O.200.1-254      LoadBalancer Service addresses
+ *   127.O.201.1-254      Ingress addresses
+ *
+ * A client can pose as being "in" a cluster's network by binding its source address there.
+ */
+
+export const FIRST_CLUSTER_OCTET = 10;
+export const MAX_NODES_PER_CLUSTER = 100;
+export const API_SERVER_PORT = 6443;
+
+export class ClusterAddresses {
+  constructor(readonly octet: number) {
+    if (!Number.isInteger(octet) || octet < 1 || octet > 254) throw new Error(`cluster octet ${octet} is outside 1-254`);
+  }
+
+  get cidr(): string {
+    return `127.${this.octet}.0.0/16`;
+  }
+
+  apiServer(): string {
+    return `127.${this.octet}.0.1`;
+  }
+
+  node(index: number): string {
+    this.checkNode(index);
+    return `127.${this.octet}.${index + 1}.1`;
+  }
+
+  /** The i-th pod address on node `index` (i = 0..252). */
+  pod(nodeIndex: number, i: number): string {
+    this.checkNode(nodeIndex);
+    if (i < 0 || i > 252) throw new Error('a node has at most 253 pod addresses');
+    return `127.${this.octet}.${nodeIndex + 1}.${i + 2}`;
+  }
+
+  /** The i-th LoadBalancer address (i = 0..253). */
+  loadBalancer(i: number): string {
+    return `127.${this.octet}.200.${i + 1}`;
+  }
+
+  /** The i-th Ingress address (i = 0..253). */
+  ingress(i: number): string {
+    return `127.${this.octet}.201.${i + 1}`;
+  }
+
+  /** Whether an address belongs to this cluster. */
+  contains(ip: string): boolean {
+    return ip.startsWith(`127.${this.octet}.`);
+  }
+
+  private checkNode(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= MAX_NODES_PER_CLUSTER) throw new Error(`node index ${index} is outside 0-${MAX_NODES_PER_CLUSTER - 1}`);
+  }
+}
