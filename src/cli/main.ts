@@ -1,6 +1,7 @@
 /** The `kubefed` (alias `kubefedctl`) command line. */
 import { Command } from 'commander';
 import { apiserverCommand } from './commands/apiserver.js';
+import { playgroundCommand } from './commands/playground.js';
 
 const program = new Command();
 program
@@ -11,6 +12,7 @@ program
   .enablePositionalOptions();
 
 program.addCommand(apiserverCommand());
+program.addCommand(playgroundCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,184 @@
+/** `kubefed playground`: a world of simulated clusters on this machine, and faults to stage in it. */
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { ControlServer, controlRequest, isAlive, readControlInfo } from '../../playground/control.js';
+import { DEFAULT_CLUSTERS, DEFAULT_NODES, defaultTopology, loadTopologyFile } from '../../playground/topology.js';
+import { Playground, type ClusterStatus } from '../../playground/world.js';
+
+export const DEFAULT_STATE_DIR = '.kubefed/playground';
+
+const positiveInt = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
+  return n;
+};
+
+const stateDirOption = (c: Command) => c.option('--state-dir <dir>', 'directory holding the playground state', DEFAULT_STATE_DIR);
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('')).join('\n');
+}
+
+export function formatStatus(clusters: ClusterStatus[]): string {
+  return table([
+    ['CLUSTER', 'REGION', 'ZONES', 'STATE', 'NODES UP', 'API'],
+    ...clusters.map((c) => [c.name, c.region, c.zones.join(','), c.state, `${c.nodes.filter((n) => n.up).length}/${c.nodes.length}`, c.api]),
+  ]);
+}
+
+function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig: string }, seconds?: number): string {
+  const nodes = pg.clusters.reduce((a, c) => a + c.nodes.length, 0);
+  const first = pg.clusters.find((c) => c.name === 'gce-asia-east1-a') ?? pg.clusters[0]!;
+  return [
+    `Playground is up: ${pg.clusters.length} clusters in ${pg.regions.length} regions (${pg.regions.join(', ')}), ${nodes} nodes${seconds !== undefined ? `, ready in ${seconds.toFixed(1)} s` : ''}.`,
+    '',
+    formatStatus(pg.clusters),
+    '',
+    `Kubeconfig: ${pg.kubeconfig} (one context per cluster)`,
+    `  export KUBECONFIG=${pg.kubeconfig}`,
+    `  kubectl --context=${first.name} get nodes -L topology.kubernetes.io/zone`,
+    `  kubectl --context=${first.name} create deployment web --image=nginx --replicas=3`,
+    `  kubectl --context=${first.name} expose deployment web --type=LoadBalancer --port=80`,
+    `Faults: kubefed playground cluster stop|start|isolate NAME, zone fail|restore ZONE, region fail|restore REGION, node fail|restore CLUSTER NODE`,
+  ].join('\n');
+}
+
+interface UpOptions {
+  clusters?: number;
+  nodes?: number;
+  topology?: string;
+  kubeconfig?: string;
+  stateDir: string;
+  detach?: boolean;
+  reset?: boolean;
+  verbose?: boolean;
+}
+
+async function up(o: UpOptions, argv: string[]): Promise<void> {
+  const stateDir = resolve(o.stateDir);
+  const running = readControlInfo(stateDir);
+  if (running && isAlive(running.pid)) throw new Error(`a playground is already running with state directory ${stateDir} (pid ${running.pid}); stop it with "kubefed playground down"`);
+  if (o.detach) return detach(stateDir, argv);
+  const topology = o.topology ? loadTopologyFile(resolve(o.topology)) : defaultTopology(o.clusters ?? DEFAULT_CLUSTERS, o.nodes ?? DEFAULT_NODES);
+  const stored = o.reset ? undefined : Playground.storedTopology(stateDir);
+  if (stored && (o.clusters !== undefined || o.topology !== undefined || o.nodes !== undefined)) {
+    process.stderr.write(`note: ${stateDir} already holds a playground of ${stored.clusters.length} clusters; reusing it (pass --reset to replace it)\n`);
+  }
+  const logger = pino({ level: o.verbose ? 'info' : process.env.KUBEFED_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const pg = await Playground.up({ stateDir, topology, ...(o.kubeconfig ? { kubeconfig: resolve(o.kubeconfig) } : {}), logger, ...(o.reset ? { reset: true } : {}) });
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nStopping the playground...\n');
+    await control.stop();
+    await pg.down();
+    process.exit(0);
+  };
+  const control = new ControlServer(pg, () => void shutdown());
+  await control.start();
+  process.stdout.write(summary({ clusters: pg.status(), regions: pg.regions(), kubeconfig: pg.kubeconfig }, pg.startSeconds) + '\n');
+  if (!process.env.KUBEFED_PLAYGROUND_DETACHED) process.stdout.write('Press Ctrl-C to stop.\n');
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+/** Runs `playground up` in the background and returns once it serves. */
+async function detach(stateDir: string, argv: string[]): Promise<void> {
+  mkdirSync(stateDir, { recursive: true });
+  const logFile = join(stateDir, 'playground.log');
+  const out = openSync(logFile, 'a');
+  const args = argv.filter((a) => a !== '--detach' && a !== '-d');
+  const child = spawn(process.execPath, [process.argv[1]!, ...args], {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, KUBEFED_PLAYGROUND_DETACHED: '1' },
+  });
+  child.unref();
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the playground exited (code ${child.exitCode}); see ${logFile}`);
+    const info = readControlInfo(stateDir);
+    if (info && info.pid === child.pid) {
+      const st = await controlRequest(stateDir, 'GET', '/status').catch(() => undefined);
+      if (st) {
+        process.stdout.write(summary(st) + `\nRunning in the background (pid ${child.pid}, log ${logFile}); stop it with "kubefed playground down".\n`);
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the playground did not come up within 120 s; see ${logFile}`);
+}
+
+async function down(o: { stateDir: string }): Promise<void> {
+  const stateDir = resolve(o.stateDir);
+  const info = readControlInfo(stateDir);
+  if (!info || !isAlive(info.pid)) {
+    process.stdout.write(`No playground is running with state directory ${stateDir}.\n`);
+    return;
+  }
+  await controlRequest(stateDir, 'POST', '/shutdown');
+  const deadline = Date.now() + 30_000;
+  while (isAlive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
+  process.stdout.write(`Playground stopped (state kept in ${stateDir}).\n`);
+}
+
+async function fault(stateDir: string, path: string): Promise<void> {
+  const r = await controlRequest(resolve(stateDir), 'POST', path);
+  process.stdout.write(`${path.slice(1).replace(/\//g, ' ')}: ${(r.changed as string[]).join(', ') || 'nothing changed'}\n`);
+}
+
+export function playgroundCommand(): Command {
+  const pg = new Command('playground').description('A world of simulated Kubernetes clusters across regions and zones on this machine.');
+
+  stateDirOption(
+    pg
+      .command('up')
+      .description('Start the playground (default: 9 clusters in 3 regions with 3 zones each) and serve until interrupted.')
+      .option('--clusters <n>', `number of clusters (default ${DEFAULT_CLUSTERS})`, positiveInt('--clusters'))
+      .option('--nodes <n>', `nodes per cluster (default ${DEFAULT_NODES})`, positiveInt('--nodes'))
+      .option('--topology <file>', 'YAML or JSON topology: clusters with names, regions, zones, nodes and node capacity')
+      .option('--kubeconfig <file>', 'kubeconfig to write (default: <state-dir>/kubeconfig)')
+      .option('-d, --detach', 'run in the background')
+      .option('--reset', 'discard the world stored in the state directory and create a new one')
+      .option('-v, --verbose', 'log what every cluster does'),
+  ).action((o: UpOptions) => up(o, process.argv.slice(2)));
+
+  stateDirOption(pg.command('down').description('Stop a playground running in the background (its state is kept).')).action(down);
+
+  stateDirOption(pg.command('status').description('Show the clusters of the running playground.')).action(async (o: { stateDir: string }) => {
+    const st = await controlRequest(resolve(o.stateDir), 'GET', '/status');
+    process.stdout.write(formatStatus(st.clusters) + '\n');
+  });
+
+  const cluster = pg.command('cluster').description('Stop, start or isolate one cluster.');
+  for (const [verb, what] of [
+    ['stop', 'take the whole cluster away: its API refuses connections and its workloads stop answering'],
+    ['start', 'bring a stopped cluster back, or reconnect an isolated one'],
+    ['isolate', 'make only its API unreachable from outside; its workloads keep serving'],
+  ] as const) {
+    stateDirOption(cluster.command(`${verb} <name>`).description(what)).action((name: string, o: { stateDir: string }) => fault(o.stateDir, `/clusters/${name}/${verb}`));
+  }
+  for (const [noun, what] of [
+    ['zone', 'every node in a zone'],
+    ['region', 'every node in a region'],
+  ] as const) {
+    const c = pg.command(noun).description(`Fail or restore ${what}.`);
+    stateDirOption(c.command(`fail <${noun}>`).description(`power off ${what}: nodes go NotReady, their pods stop answering`)).action((v: string, o: { stateDir: string }) =>
+      fault(o.stateDir, `/${noun}s/${v}/fail`),
+    );
+    stateDirOption(c.command(`restore <${noun}>`).description(`power ${what} back on`)).action((v: string, o: { stateDir: string }) => fault(o.stateDir, `/${noun}s/${v}/restore`));
+  }
+  const node = pg.command('node').description('Fail or restore one node.');
+  stateDirOption(node.command('fail <cluster> <node>').description('power a node off')).action((c: string, n: string, o: { stateDir: string }) => fault(o.stateDir, `/nodes/${c}/${n}/fail`));
+  stateDirOption(node.command('restore <cluster> <node>').description('power a node back on')).action((c: string, n: string, o: { stateDir: string }) =>
+    fault(o.stateDir, `/nodes/${c}/${n}/restore`),
+  );
+  return pg;
+}
