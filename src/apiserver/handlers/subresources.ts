@@ -142,7 +142,9 @@ export function podLog(source: PodLogSource | undefined): SubresourceHandler {
     const all = [...containers, ...(pod.spec?.initContainers ?? [])];
     if (!all.some((c) => c.name === container)) throw badRequest(`container ${container} is not valid for pod ${r.name}`);
     const status = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((s: KObject) => s.name === container);
-    if (!source || !status?.state?.running && !status?.state?.terminated) {
+    // A container that ran before (now terminated, or waiting to restart) has logs to show.
+    const ranBefore = !!status?.state?.running || !!status?.state?.terminated || !!status?.lastState?.terminated;
+    if (!source || !ranBefore) {
       const reason = status?.state?.waiting?.reason ?? 'ContainerCreating';
       throw badRequest(`container "${container}" in pod "${r.name}" is waiting to start: ${reason}`);
     }

@@ -214,10 +214,32 @@ export function eventFieldSelectors(): Record<string, (o: KObject) => string | u
   };
 }
 
-/** On update a Service keeps the addresses it was given unless the client sets new ones. */
+/**
+ * On update a Service keeps the addresses it was given unless the client sets new ones, and a
+ * type change drops what only the old type used (Kubernetes' dropTypeDependentFields), when the
+ * client left those fields as they were.
+ */
 function keepAllocatedValues(svc: KObject, old: KObject): void {
   const spec = (svc.spec ??= {});
   const oldSpec = old.spec ?? {};
+  if (spec.type !== oldSpec.type) {
+    const same = (k: string) => JSON.stringify(spec[k]) === JSON.stringify(oldSpec[k]);
+    const external = (t: string) => t === 'NodePort' || t === 'LoadBalancer';
+    if (!external(spec.type)) {
+      for (const p of spec.ports ?? []) {
+        const prev = (oldSpec.ports ?? []).find((q: KObject) => q.port === p.port);
+        if (prev && p.nodePort === prev.nodePort) delete p.nodePort;
+      }
+      if (same('externalTrafficPolicy')) delete spec.externalTrafficPolicy;
+      if (same('healthCheckNodePort')) delete spec.healthCheckNodePort;
+    }
+    if (spec.type !== 'LoadBalancer') {
+      for (const k of ['allocateLoadBalancerNodePorts', 'loadBalancerClass', 'loadBalancerIP', 'loadBalancerSourceRanges']) if (same(k)) delete spec[k];
+    }
+    if (spec.type === 'ExternalName' && oldSpec.type !== 'ExternalName') {
+      for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy']) if (same(k)) delete spec[k];
+    }
+  }
   if (spec.type !== 'ExternalName' && oldSpec.type !== 'ExternalName') {
     if (!spec.clusterIP && oldSpec.clusterIP) spec.clusterIP = oldSpec.clusterIP;
     if (!spec.clusterIPs && oldSpec.clusterIPs && spec.clusterIP === oldSpec.clusterIP) spec.clusterIPs = oldSpec.clusterIPs;
@@ -246,7 +268,7 @@ function allocateService(allocator: ServiceAllocator, svc: KObject, all: KObject
   } else {
     const requested: string | undefined = spec.clusterIP || spec.clusterIPs?.[0] || undefined;
     const kept = requested !== undefined && all.some((s) => s.metadata?.uid === svc.metadata?.uid && s.spec?.clusterIP === requested);
-    const ip = kept ? requested : allocator.allocateIp(others, requested, errs);
+    const ip = kept ? requested : allocator.allocateIp(others, requested, errs, svc.metadata?.uid);
     if (ip) {
       spec.clusterIP = ip;
       spec.clusterIPs = [ip];

@@ -29,8 +29,9 @@ export function intToIp(n: number): string {
 export class ServiceAllocator {
   private readonly base: number;
   private readonly size: number;
-  private readonly heldIps = new Map<string, number>();
-  private readonly heldPorts = new Map<number, number>();
+  /** Addresses and ports handed out but maybe not stored yet: value = [expiry, owner uid]. */
+  private readonly heldIps = new Map<string, [number, string]>();
+  private readonly heldPorts = new Map<number, [number, string]>();
 
   constructor(readonly ranges: ServiceRanges = DEFAULT_RANGES) {
     const [net, bits] = ranges.serviceCIDR.split('/');
@@ -51,18 +52,23 @@ export class ServiceAllocator {
   }
 
   private prune(now: number): void {
-    for (const [k, t] of this.heldIps) if (t < now) this.heldIps.delete(k);
-    for (const [k, t] of this.heldPorts) if (t < now) this.heldPorts.delete(k);
+    for (const [k, [t]] of this.heldIps) if (t < now) this.heldIps.delete(k);
+    for (const [k, [t]] of this.heldPorts) if (t < now) this.heldPorts.delete(k);
   }
 
-  private usedIps(services: KObject[]): Set<string> {
-    const used = new Set<string>(this.heldIps.keys());
+  /** Held by another Service than `uid` (a Service's own holds never block it). */
+  private heldByOthers<K>(held: Map<K, [number, string]>, uid: string | undefined): K[] {
+    return [...held].filter(([, [, owner]]) => owner !== uid).map(([k]) => k);
+  }
+
+  private usedIps(services: KObject[], uid?: string): Set<string> {
+    const used = new Set<string>(this.heldByOthers(this.heldIps, uid));
     for (const s of services) for (const ip of s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) used.add(ip);
     return used;
   }
 
-  private usedPorts(services: KObject[]): Set<number> {
-    const used = new Set<number>(this.heldPorts.keys());
+  private usedPorts(services: KObject[], uid?: string): Set<number> {
+    const used = new Set<number>(this.heldByOthers(this.heldPorts, uid));
     for (const s of services) {
       for (const p of s.spec?.ports ?? []) if (p.nodePort) used.add(p.nodePort);
       if (s.spec?.healthCheckNodePort) used.add(s.spec.healthCheckNodePort);
@@ -71,10 +77,10 @@ export class ServiceAllocator {
   }
 
   /** A free ClusterIP (or the requested one, if free and in range); problems are added to `errs`. */
-  allocateIp(services: KObject[], requested: string | undefined, errs: FieldError[]): string | undefined {
+  allocateIp(services: KObject[], requested: string | undefined, errs: FieldError[], uid = ''): string | undefined {
     const now = Date.now();
     this.prune(now);
-    const used = this.usedIps(services);
+    const used = this.usedIps(services, uid);
     if (requested) {
       if (!this.inRange(requested)) {
         errs.push(
@@ -86,7 +92,7 @@ export class ServiceAllocator {
         errs.push(invalid('spec.clusterIPs', [requested], `failed to allocate IP ${requested}: provided IP is already allocated`));
         return undefined;
       }
-      this.heldIps.set(requested, now + HOLD_MS);
+      this.heldIps.set(requested, [now + HOLD_MS, uid]);
       return requested;
     }
     // Like Kubernetes, start from a random offset so addresses are spread over the range.
@@ -95,7 +101,7 @@ export class ServiceAllocator {
     for (let i = 0; i < span; i++) {
       const ip = intToIp(this.base + 1 + ((start + i) % span));
       if (!used.has(ip)) {
-        this.heldIps.set(ip, now + HOLD_MS);
+        this.heldIps.set(ip, [now + HOLD_MS, uid]);
         return ip;
       }
     }
@@ -107,7 +113,8 @@ export class ServiceAllocator {
   allocateNodePorts(services: KObject[], svc: KObject, errs: FieldError[]): void {
     const now = Date.now();
     this.prune(now);
-    const used = this.usedPorts(services.filter((s) => s.metadata?.uid !== svc.metadata?.uid));
+    const uid = svc.metadata?.uid ?? '';
+    const used = this.usedPorts(services.filter((s) => s.metadata?.uid !== uid), uid);
     const { nodePortMin: min, nodePortMax: max } = this.ranges;
     const ports: KObject[] = svc.spec?.ports ?? [];
     const mine = new Set<number>();
@@ -130,7 +137,7 @@ export class ServiceAllocator {
         if (!used.has(port) && !mine.has(port)) {
           p.nodePort = port;
           mine.add(port);
-          this.heldPorts.set(port, now + HOLD_MS);
+          this.heldPorts.set(port, [now + HOLD_MS, uid]);
           break;
         }
       }
