@@ -37,9 +37,7 @@ export class FieldPath {
     return new FieldPath(undefined, name);
   }
   child(...names: string[]): FieldPath {
-    let p: FieldPath = this;
-    for (const n of names) p = new FieldPath(p, p.isEmpty() ? n : `.${n}`);
-    return p;
+    return names.reduce<FieldPath>((p, n) => new FieldPath(p, p.isEmpty() ? n : `.${n}`), this);
   }
   index(i: number): FieldPath {
     return new FieldPath(this, `[${i}]`);
@@ -51,8 +49,8 @@ export class FieldPath {
     return this.segment === '' && (this.parent === undefined || this.parent.isEmpty());
   }
   toString(): string {
-    const parts: string[] = [];
-    for (let p: FieldPath | undefined = this; p; p = p.parent) parts.push(p.segment);
+    const parts: string[] = [this.segment];
+    for (let p = this.parent; p; p = p.parent) parts.push(p.segment);
     return parts.reverse().join('');
   }
 }

@@ -38,6 +38,12 @@ export interface ResourceStrategy {
   generation: 'spec' | 'spec-and-annotations' | 'all-but-metadata' | 'none';
   /** Status is changed only through the status subresource; main-resource writes keep it. */
   statusSubresource: boolean;
+  /**
+   * Status updates keep the stored metadata (Kubernetes' ResetObjectMetaForStatus), except that
+   * kinds listed here take annotations from the request (Deployments: the deployment controller
+   * records revisions through the status subresource).
+   */
+  statusUpdatesAnnotations?: boolean;
   /** Which rule metadata.name must follow. */
   nameRule: 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label' | 'path-segment' | 'none';
   /** Defaults that schemas cannot express (values depending on other fields). Runs after schema defaults. */

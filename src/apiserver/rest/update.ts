@@ -65,6 +65,10 @@ export async function updateObject(
     obj = deepClone(old);
     if (incoming.status === undefined) delete obj.status;
     else obj.status = incoming.status;
+    if (type.strategy.statusUpdatesAnnotations) {
+      if (incoming.metadata?.annotations === undefined) delete obj.metadata!.annotations;
+      else obj.metadata!.annotations = incoming.metadata.annotations;
+    }
   } else {
     obj = incoming;
     const m = obj.metadata as Record<string, unknown>;

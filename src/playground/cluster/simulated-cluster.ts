@@ -11,6 +11,7 @@ import { ApiServer } from '../../apiserver/server.js';
 import type { KubeconfigEntry } from '../../kubeconfig.js';
 import { API_SERVER_PORT, ClusterAddresses } from '../addresses.js';
 import { InternalClient } from './client.js';
+import { CronJobController } from './controllers/cronjob.js';
 import { DaemonSetController } from './controllers/daemonset.js';
 import { DeploymentController } from './controllers/deployment.js';
 import { EndpointSliceController } from './controllers/endpointslices.js';
@@ -107,6 +108,7 @@ export class SimulatedCluster {
       new DaemonSetController(runtime),
       new StatefulSetController(runtime),
       new JobController(runtime),
+      new CronJobController(runtime),
       new EndpointsController(runtime),
       new EndpointSliceController(runtime),
       new LoadBalancerController(runtime),

@@ -37,6 +37,7 @@ export function appsResources(): ResourceType[] {
       namespaced: true, shortNames: ['deploy'], categories: ALL, status: true, scale: true,
       strategy: {
         generation: 'spec-and-annotations',
+        statusUpdatesAnnotations: true,
         defaults: defaultDeployment,
         prepareForCreate: resetStatus,
         validate: (o) => v.validateDeployment(o),
@@ -98,6 +99,9 @@ export function appsResources(): ResourceType[] {
         prepareForCreate: (job) => {
           resetStatus(job);
           generateJobSelector(job);
+          // Job defaulting gives an unlabelled Job its pod template's labels.
+          const m = job.metadata!;
+          if (!m.labels || Object.keys(m.labels).length === 0) m.labels = { ...(job.spec?.template?.metadata?.labels ?? {}) };
         },
         validate: (o) => v.validateJob(o),
         validateUpdate: (o, old) => v.validateJobUpdate(o, old),
