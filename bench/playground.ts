@@ -7,7 +7,9 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { Pool } from 'undici';
 import { defaultTopology } from '../src/playground/topology.js';
@@ -78,14 +80,15 @@ interface WorldResult {
 
 async function measureWorld(clusters: number, nodes: number, deployments: boolean): Promise<WorldResult> {
   const dir = mkdtempSync(join(tmpdir(), 'kubefed-bench-pg-'));
+  // Baseline: this process with every module loaded, before any cluster exists.
   const before = rssMiB();
   const topology = defaultTopology(clusters, nodes);
   const pg = await Playground.up({ stateDir: dir, topology, logger });
   try {
-    const rss = rssMiB();
-    // Let start-up work settle before measuring idle cost.
+    // Let start-up work settle, then measure idle cost, then memory as it stands after running.
     await new Promise((r) => setTimeout(r, 3000));
     const cpu = await idleCpu(10_000);
+    const rss = rssMiB();
     const result: WorldResult = {
       clusters,
       nodes: clusters * nodes,
@@ -109,9 +112,25 @@ async function measureWorld(clusters: number, nodes: number, deployments: boolea
   }
 }
 
+/** Measures one world in a fresh process, so memory figures are not skewed by an earlier world. */
+function measureInChild(clusters: number, nodes: number, deployments: boolean): Promise<WorldResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--world', String(clusters), String(nodes), deployments ? 'deploy' : 'no-deploy'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as WorldResult) : reject(new Error(`world ${clusters}x${nodes} failed (${code})`))));
+  });
+}
+
 async function main(): Promise<void> {
-  const small = await measureWorld(9, 3, true);
-  const large = await measureWorld(LARGE_CLUSTERS, LARGE_NODES, false);
+  const w = args.indexOf('--world');
+  if (w >= 0) {
+    const r = await measureWorld(Number(args[w + 1]), Number(args[w + 2]), args[w + 3] === 'deploy');
+    process.stdout.write(JSON.stringify(r));
+    return;
+  }
+  const small = await measureInChild(9, 3, true);
+  const large = await measureInChild(LARGE_CLUSTERS, LARGE_NODES, false);
   const f = (n: number, d = 1) => n.toFixed(d);
   const line = (r: WorldResult) =>
     `  ${String(r.clusters).padStart(3)} clusters, ${String(r.nodes).padStart(4)} nodes: ready in ${f(r.startSeconds, 2)} s, RSS ${f(r.rssMiB, 0)} MiB (${f(r.rssMiBPerCluster)} MiB per cluster), idle CPU ${f(r.idleCpuPercent)}% of one core`;
