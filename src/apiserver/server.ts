@@ -44,7 +44,7 @@ import { DEFAULT_RANGES, ServiceAllocator, type ServiceRanges } from './registry
 import { Registry } from './registry/registry.js';
 import type { ObjectLookup, ResourceType } from './registry/types.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
-import type { Api } from './rest/context.js';
+import type { AdmissionPlugin, Api } from './rest/context.js';
 import { decodeObject, parseBody } from './rest/decode-body.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-kubefed' };
@@ -68,6 +68,8 @@ export interface ApiServerOptions {
   /** Extra subresource handlers keyed "group/resource/subresource" ("/pods/log" for core), e.g. from the playground. */
   subresources?: Map<string, SubresourceHandler>;
   podLogs?: PodLogSource;
+  /** Validation plug-ins for writes (the federation's checks of its own types). */
+  admission?: AdmissionPlugin[];
   /** Whether to run the namespace controller's default ServiceAccount creation. */
   defaultServiceAccounts?: boolean;
 }
@@ -102,7 +104,7 @@ export class ApiServer {
   private constructor(readonly opts: ApiServerOptions) {
     this.log = opts.logger ?? pino({ level: process.env.KUBEFED_LOG_LEVEL ?? 'info' }, pino.destination(2));
     // Filled in start(); the lookup reads through the cache.
-    this.api = { store: undefined as unknown as ObjectStore, registry: this.registry, lookup: this.lookup() };
+    this.api = { store: undefined as unknown as ObjectStore, registry: this.registry, lookup: this.lookup(), ...(opts.admission ? { admission: opts.admission } : {}) };
   }
 
   static async start(opts: ApiServerOptions): Promise<ApiServer> {

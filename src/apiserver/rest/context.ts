@@ -2,6 +2,8 @@
  * What every REST operation needs: the server's stores and registry (Api) and the caller's
  * request options (RestContext). Internal controllers build a RestContext for a system user.
  */
+import type { KObject } from '../../apis/object.js';
+import type { FieldError } from '../../apis/validation/field.js';
 import type { UserInfo } from '../auth/types.js';
 import type { Registry } from '../registry/registry.js';
 import type { ObjectLookup, ResourceType, StrategyContext } from '../registry/types.js';
@@ -24,6 +26,16 @@ export interface Api {
   store: ObjectStore;
   registry: Registry;
   lookup: ObjectLookup;
+  /** Validation plug-ins run after a kind's own validation (like validating admission webhooks). */
+  admission?: AdmissionPlugin[];
+}
+
+/**
+ * Extra validation for writes, run in-process by the embedding program (the federation checks
+ * its own types this way). Errors become a 422 Invalid naming the fields.
+ */
+export interface AdmissionPlugin {
+  validate(req: { type: ResourceType; obj: KObject; old?: KObject; operation: 'create' | 'update'; subresource?: string }): FieldError[];
 }
 
 export const SYSTEM_USER: UserInfo = { username: 'system:kubefed-apiserver', groups: ['system:masters', 'system:authenticated'] };

@@ -109,6 +109,7 @@ export function validateForCreate(api: Api, type: ResourceType, obj: KObject, ct
     ...validateObjectMeta(obj.metadata ?? {}, { namespaced: type.namespaced, nameRule: type.strategy.nameRule }),
     ...validateValue(obj, storageVersion(type).schema, type.schemas, { checkTypes: !type.builtin }),
     ...(type.strategy.validate?.(obj, strategyContext(api, ctx)) ?? []),
+    ...(api.admission ?? []).flatMap((a) => a.validate({ type, obj, operation: 'create' })),
   ];
   if (errs.length) throw invalidError(type.kind, type.group, obj.metadata?.name ?? '', dedupe(errs));
 }
@@ -132,6 +133,7 @@ export function validateForUpdate(
     errs.push(...(type.strategy.validate?.(obj, sctx) ?? []));
     errs.push(...(type.strategy.validateUpdate?.(obj, old, sctx) ?? []));
   }
+  errs.push(...(api.admission ?? []).flatMap((a) => a.validate({ type, obj, old, operation: 'update', ...(subresource ? { subresource } : {}) })));
   const oldFinalizers = new Set(old.metadata?.finalizers ?? []);
   if (old.metadata?.deletionTimestamp && (obj.metadata?.finalizers ?? []).some((f) => !oldFinalizers.has(f))) {
     errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: 'no new finalizers can be added if the object is being deleted' });

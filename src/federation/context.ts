@@ -1,0 +1,86 @@
+/**
+ * What the federation controllers share: a client of the federation API, the member clusters
+ * (with a client each), the federated types, and the planner/status plug-ins the propagation
+ * engine calls. Each piece is owned by one controller and read by the others.
+ */
+import type { Logger } from 'pino';
+import type { KObject } from '../apis/object.js';
+import type { KubeClient } from './client/kube-client.js';
+import type { FederatedTypeInfo } from './types.js';
+
+/** A joined member cluster as the controllers see it. */
+export interface MemberCluster {
+  name: string;
+  /** Labels of the Cluster/KubeFedCluster objects (used by placement selectors). */
+  labels: Record<string, string>;
+  region?: string;
+  zones: string[];
+  /** Health: Ready (probes pass), NotReady (answers unhealthy) or Offline (unreachable). */
+  phase: 'Ready' | 'NotReady' | 'Offline';
+  client: KubeClient;
+}
+
+export interface MemberRegistry {
+  list(): MemberCluster[];
+  get(name: string): MemberCluster | undefined;
+  /** Called whenever a cluster joins, leaves or changes phase or labels. */
+  onChange(fn: (cluster: string) => void): () => void;
+}
+
+export interface TypeRegistry {
+  list(): FederatedTypeInfo[];
+  /** The type for a target apiVersion/kind, or for a Federated<Kind>. */
+  byTarget(apiVersion: string, kind: string): FederatedTypeInfo | undefined;
+  byFederatedKind(kind: string): FederatedTypeInfo | undefined;
+  onChange(fn: () => void): () => void;
+}
+
+/** What one federated object should look like in the member clusters. */
+export interface Intent {
+  type: FederatedTypeInfo;
+  /** The object at the federation that this intent comes from (plain object or Federated<Kind>). */
+  source: KObject;
+  sourceStyle: 'plain' | 'federated';
+  namespace: string;
+  name: string;
+  /** The target object to create in members (apiVersion, kind, metadata.name/namespace set). */
+  template: KObject;
+  /** Clusters selected for the object (before readiness is considered). */
+  clusters: string[];
+  /** Per-cluster JSON-patch overrides (KubeFed v2). */
+  overrides: Record<string, { op?: 'add' | 'remove' | 'replace'; path: string; value?: unknown }[]>;
+  /** Being deleted at the federation (its finalizer still holds it). */
+  deleting: boolean;
+  /** Deleting leaves member copies in place. */
+  orphan: boolean;
+}
+
+/** Divides a workload's replicas; returns undefined for kinds without replicas. */
+export interface ReplicaScheduler {
+  schedule(intent: Intent, readyClusters: string[]): Promise<Record<string, number> | undefined>;
+}
+
+/** Per-cluster outcome of propagating one object. */
+export interface ClusterPropagation {
+  cluster: string;
+  /** Ok, ClusterNotReady, CreationFailed, UpdateFailed, DeletionFailed, AlreadyExists, ApplyOverridesFailed, WaitingForRemoval, ... */
+  status: string;
+  message?: string;
+  /** The member copy after the sync, if any. */
+  member?: KObject;
+}
+
+/** Writes status back to the federation object after a sync. */
+export interface StatusAggregator {
+  report(intent: Intent, results: ClusterPropagation[]): Promise<void>;
+}
+
+export interface FederationContext {
+  /** Client of the federation API. */
+  federation: KubeClient;
+  members: MemberRegistry;
+  types: TypeRegistry;
+  log: Logger;
+  /** Field manager and user agent for writes: "kubefed-controller-manager". */
+  fieldManager: string;
+}

@@ -1,0 +1,238 @@
+/**
+ * The federation's own types, as CustomResourceDefinitions: installed into the federation API
+ * at start, and installable as they are into any Kubernetes cluster.
+ */
+import type { KObject } from '../../apis/object.js';
+import { anyObject, arrayOf, bool, condition, crd, int, labelSelector, object, str } from './builder.js';
+
+export const CORE_GROUP = 'core.kubefed.io';
+export const TYPES_GROUP = 'types.kubefed.io';
+export const SCHEDULING_GROUP = 'scheduling.kubefed.io';
+export const KUBEFED_NAMESPACE = 'kube-federation-system';
+
+const clusterStatus = object(
+  {
+    conditions: arrayOf(condition, 'Ready and Offline conditions from health probes.'),
+    region: str('Region of the cluster, from its nodes\' topology.kubernetes.io/region label.'),
+    zones: arrayOf(str(), 'Zones of the cluster, from its nodes\' topology.kubernetes.io/zone labels.'),
+    kubernetesVersion: str('The member API server\'s version.'),
+    phase: str('Ready, NotReady or Offline.'),
+  },
+  'Health of the member cluster as the federation sees it.',
+);
+
+export const kubeFedClusterCrd: KObject = crd({
+  group: CORE_GROUP,
+  version: 'v1beta1',
+  kind: 'KubeFedCluster',
+  plural: 'kubefedclusters',
+  namespaced: true,
+  description: 'A member cluster of the federation (KubeFed v2): how to reach its API and with which credentials.',
+  spec: object(
+    {
+      apiEndpoint: str('URL of the member cluster\'s API server.'),
+      caBundle: str('PEM CA bundle (base64) that signs the API server\'s certificate.', { format: 'byte' }),
+      secretRef: object({ name: str('Name of the Secret (in the same namespace) holding the token.') }, 'Secret with the federation\'s credentials for the member.', { required: ['name'] }),
+      disabledTLSValidations: arrayOf(str(undefined, { enum: ['*', 'SubjectName', 'ValidityPeriod'] }), 'TLS checks to skip (not recommended).'),
+      proxyURL: str('Proxy to reach the API server through.'),
+    },
+    'Where the member cluster is and how to authenticate to it.',
+    { required: ['apiEndpoint', 'secretRef'] },
+  ),
+  status: clusterStatus,
+  columns: [
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: 'Region', type: 'string', jsonPath: '.status.region' },
+    { name: 'Kubernetes-Version', type: 'string', jsonPath: '.status.kubernetesVersion', priority: 1 },
+  ],
+});
+
+export const clusterCrd: KObject = crd({
+  group: CORE_GROUP,
+  version: 'v1beta1',
+  kind: 'Cluster',
+  plural: 'clusters',
+  namespaced: false,
+  description: 'A member cluster as Federation v1 listed it (`kubectl get clusters`); kept in step with its KubeFedCluster.',
+  spec: object(
+    {
+      apiEndpoint: str('URL of the member cluster\'s API server.'),
+      kubeFedCluster: object({ namespace: str(), name: str() }, 'The KubeFedCluster this cluster comes from.'),
+    },
+    'The member cluster.',
+  ),
+  status: clusterStatus,
+  columns: [
+    { name: 'Status', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Region', type: 'string', jsonPath: '.status.region' },
+    { name: 'Zones', type: 'string', jsonPath: '.status.zones' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+});
+
+const apiResource = object(
+  {
+    group: str('API group (empty for the core group).'),
+    version: str('API version.'),
+    kind: str('Kind.'),
+    pluralName: str('Plural resource name.'),
+    scope: str('Namespaced or Cluster.', { enum: ['Namespaced', 'Cluster'] }),
+  },
+  undefined,
+  { required: ['kind', 'pluralName', 'scope', 'version'] },
+);
+
+export const federatedTypeConfigCrd: KObject = crd({
+  group: CORE_GROUP,
+  version: 'v1beta1',
+  kind: 'FederatedTypeConfig',
+  plural: 'federatedtypeconfigs',
+  shortNames: ['ftc'],
+  namespaced: true,
+  description: 'Makes a type federated: which Kubernetes type, which Federated<Kind> describes it, and whether it propagates.',
+  spec: object(
+    {
+      targetType: apiResource,
+      federatedType: apiResource,
+      propagation: str('Enabled or Disabled.', { enum: ['Enabled', 'Disabled'] }),
+      statusCollection: str('Enabled or Disabled: collect member status into the Federated object.', { enum: ['Enabled', 'Disabled'] }),
+    },
+    'The federated type.',
+    { required: ['targetType', 'federatedType', 'propagation'] },
+  ),
+  status: object({ observedGeneration: int(), propagationController: str(), statusController: str() }),
+  columns: [
+    { name: 'Propagation', type: 'string', jsonPath: '.spec.propagation' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+});
+
+const clusterPreference = object(
+  {
+    minReplicas: int('Minimum replicas in the cluster.', { minimum: 0 }),
+    maxReplicas: int('Maximum replicas in the cluster (unbounded when absent).', { minimum: 0 }),
+    weight: int('Relative share of replicas above the minimums.', { minimum: 0 }),
+  },
+  'Replica preferences for one cluster.',
+);
+
+export const replicaSchedulingPreferenceCrd: KObject = crd({
+  group: SCHEDULING_GROUP,
+  version: 'v1alpha1',
+  kind: 'ReplicaSchedulingPreference',
+  plural: 'replicaschedulingpreferences',
+  shortNames: ['rsp'],
+  namespaced: true,
+  description: 'How the replicas of a Deployment or ReplicaSet of the same name are divided between clusters.',
+  spec: object(
+    {
+      targetKind: str('FederatedDeployment or FederatedReplicaSet (or the plain kind).'),
+      totalReplicas: int('Replicas to divide.', { minimum: 0 }),
+      rebalance: bool('Move running replicas to follow the preferences.'),
+      intersectWithClusterSelector: bool('Only divide between clusters the placement selects.'),
+      clusters: { type: 'object', additionalProperties: clusterPreference, description: 'Preferences per cluster name, or "*" for all others.' },
+    },
+    'The division.',
+    { required: ['targetKind', 'totalReplicas'] },
+  ),
+  status: anyObject(),
+});
+
+export const propagationRecordCrd: KObject = crd({
+  group: CORE_GROUP,
+  version: 'v1beta1',
+  kind: 'PropagationRecord',
+  plural: 'propagationrecords',
+  namespaced: true,
+  description: 'What the federation last wrote for one object to each cluster, and how propagation went there (version tracking).',
+  extraProperties: {
+    target: object({ apiVersion: str(), kind: str(), namespace: str(), name: str(), uid: str() }, 'The propagated object.'),
+    clusters: arrayOf(
+      object({
+        name: str('Cluster name.'),
+        version: str('"gen:<generation>" or "rv:<resourceVersion>" of the member copy after the last write.'),
+        hash: str('Hash of template, overrides and replicas last written.'),
+        status: str('Propagation status reason for this cluster (Ok, ClusterNotReady, CreationFailed, ...).'),
+        message: str('Details for a failure.'),
+        lastTransitionTime: str(undefined, { format: 'date-time' }),
+      }),
+      'Per-cluster propagation state.',
+    ),
+  },
+  columns: [
+    { name: 'Kind', type: 'string', jsonPath: '.target.kind' },
+    { name: 'Object', type: 'string', jsonPath: '.target.name' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+});
+
+export interface TargetType {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+/** The Federated<Kind> CRD for a target type (types.kubefed.io/v1beta1). */
+export function federatedTypeCrd(t: TargetType): KObject {
+  const kind = `Federated${t.kind}`;
+  return crd({
+    group: TYPES_GROUP,
+    version: 'v1beta1',
+    kind,
+    plural: `federated${t.plural}`,
+    singular: kind.toLowerCase(),
+    namespaced: t.namespaced || t.kind === 'Namespace',
+    description: `A ${t.kind} propagated to member clusters: a template, where it goes, and per-cluster overrides.`,
+    spec: object(
+      {
+        template: anyObject(`The ${t.kind} to create in each selected cluster (without apiVersion and kind).`),
+        placement: object(
+          {
+            clusters: arrayOf(object({ name: str('Cluster name.') }, undefined, { required: ['name'] }), 'Clusters to place into; wins over clusterSelector, even when empty.'),
+            clusterSelector: labelSelector,
+          },
+          'Which clusters get the object.',
+        ),
+        overrides: arrayOf(
+          object(
+            {
+              clusterName: str('Cluster the overrides apply to.'),
+              clusterOverrides: arrayOf(
+                object(
+                  {
+                    op: str('add, remove or replace (default replace).', { enum: ['add', 'remove', 'replace'] }),
+                    path: str('JSON pointer into the object, e.g. /spec/replicas.'),
+                    value: { 'x-kubernetes-preserve-unknown-fields': true, description: 'The value for add and replace.' },
+                  },
+                  undefined,
+                  { required: ['path'] },
+                ),
+              ),
+            },
+            undefined,
+            { required: ['clusterName'] },
+          ),
+          'Per-cluster changes applied to the template.',
+        ),
+      },
+      'The federated object.',
+    ),
+    status: object(
+      {
+        conditions: arrayOf(condition),
+        clusters: arrayOf(object({ name: str(), status: str(), remoteStatus: anyObject() }), 'Propagation status in each cluster.'),
+        observedGeneration: int(),
+      },
+      'Propagation status.',
+    ),
+    columns: [
+      { name: 'Propagation', type: 'string', jsonPath: '.status.conditions[?(@.type=="Propagation")].status' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+  });
+}
+
+export const FEDERATION_CRDS: KObject[] = [kubeFedClusterCrd, clusterCrd, federatedTypeConfigCrd, replicaSchedulingPreferenceCrd, propagationRecordCrd];
