@@ -21,7 +21,8 @@ export interface TestRuntime {
   stop(): Promise<void>;
 }
 
-let nextOctet = 100 + Math.floor(Math.random() * 100);
+// Octets 200-254 are for component tests; playground and federation tests use lower ranges.
+let nextOctet = 200 + Math.floor(Math.random() * 50);
 
 export function testNodes(count: number, opts: { region?: string; zones?: string[]; cpu?: string; memory?: string; pods?: number } = {}): NodeSpec[] {
   const region = opts.region ?? 'test-region1';
@@ -38,7 +39,7 @@ export function testNodes(count: number, opts: { region?: string; zones?: string
 export async function startTestRuntime(opts: { nodes?: NodeSpec[]; timing?: Partial<Timing>; name?: string } = {}): Promise<TestRuntime> {
   const dir = mkdtempSync(join(tmpdir(), 'kubefed-cluster-'));
   const octet = nextOctet++;
-  if (nextOctet > 250) nextOctet = 100;
+  if (nextOctet > 254) nextOctet = 200;
   const addresses = new ClusterAddresses(octet);
   const nodes = opts.nodes ?? testNodes(3);
   const spec: ClusterSpec = { name: opts.name ?? `test-${octet}`, region: nodes[0]?.region ?? 'test-region1', zones: [...new Set(nodes.map((n) => n.zone))], octet, nodes };
