@@ -9,7 +9,10 @@ program
   .description('Kubernetes Cluster Federation: one control plane in front of many clusters.')
   .version('0.1.0')
   .showHelpAfterError()
-  .enablePositionalOptions();
+  // Global options go before the subcommand; subcommands may repeat them after it.
+  .enablePositionalOptions()
+  .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+  .option('--context <name>', 'kubeconfig context of the federation (default: the current context)');
 
 program.addCommand(apiserverCommand());
 program.addCommand(playgroundCommand());
