@@ -1,0 +1,245 @@
+/**
+ * The federation API's admission hook: checks what the federation reads from objects before
+ * anything is stored, so a mistake is a 422 naming the field rather than a propagation failure
+ * later. Covers Federated<Kind> (template, placement, overrides), the Federation v1 annotations
+ * on any object (cluster selector, replica preferences, orphaning), ReplicaSchedulingPreferences
+ * and FederatedTypeConfigs.
+ */
+import { isPlainObject, type KObject } from '../apis/object.js';
+import { duplicate, FieldPath, invalid, notSupported, required, type FieldError } from '../apis/validation/field.js';
+import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../apis/validation/names.js';
+import type { AdmissionPlugin } from '../apiserver/rest/context.js';
+import { CORE_GROUP, SCHEDULING_GROUP, TYPES_GROUP } from './crds/federation-crds.js';
+import { CLUSTER_SELECTOR_ANNOTATION, parseClusterSelector } from './placement/cluster-selector.js';
+import { validateOverrides } from './placement/overrides.js';
+import { DEPLOYMENT_PREFERENCES_ANNOTATION, RS_PREFERENCES_ANNOTATION, parsePreferencesAnnotation } from './placement/preferences.js';
+
+export const ORPHAN_ANNOTATION = 'kubefed.io/orphan';
+
+/** Kinds a ReplicaSchedulingPreference may divide the replicas of. */
+export const RSP_TARGET_KINDS = ['FederatedDeployment', 'FederatedReplicaSet', 'FederatedStatefulSet', 'Deployment', 'ReplicaSet', 'StatefulSet'];
+
+const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+const SCOPES = ['Namespaced', 'Cluster'];
+const PROPAGATION = ['Enabled', 'Disabled'];
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/** A LabelSelector given as an object (KubeFed's spec.placement.clusterSelector). */
+export function validateClusterSelector(sel: unknown, path: FieldPath): FieldError[] {
+  if (sel === undefined || sel === null) return [];
+  if (!isPlainObject(sel)) return [invalid(path, sel, 'must be a label selector {matchLabels, matchExpressions}')];
+  const errs: FieldError[] = [];
+  const { matchLabels, matchExpressions } = sel as { matchLabels?: unknown; matchExpressions?: unknown };
+  if (matchLabels !== undefined && matchLabels !== null) {
+    const lp = path.child('matchLabels');
+    if (!isPlainObject(matchLabels)) errs.push(invalid(lp, matchLabels, 'must be a map of label keys to values'));
+    else {
+      for (const [k, v] of Object.entries(matchLabels)) {
+        for (const m of isQualifiedName(k)) errs.push(invalid(lp, k, m));
+        if (typeof v !== 'string') errs.push(invalid(lp.key(k), v, 'must be a string'));
+        else for (const m of isValidLabelValue(v)) errs.push(invalid(lp.key(k), v, m));
+      }
+    }
+  }
+  if (matchExpressions !== undefined && matchExpressions !== null) {
+    const ep = path.child('matchExpressions');
+    if (!Array.isArray(matchExpressions)) errs.push(invalid(ep, matchExpressions, 'must be a list of {key, operator, values}'));
+    else matchExpressions.forEach((r: unknown, i) => errs.push(...validateRequirement(r, ep.index(i))));
+  }
+  return errs;
+}
+
+function validateRequirement(r: unknown, p: FieldPath): FieldError[] {
+  if (!isPlainObject(r)) return [invalid(p, r, 'must be an object {key, operator, values}')];
+  const errs: FieldError[] = [];
+  const { key, operator, values } = r as { key?: unknown; operator?: unknown; values?: unknown };
+  if (typeof key !== 'string' || key === '') errs.push(required(p.child('key')));
+  else for (const m of isQualifiedName(key)) errs.push(invalid(p.child('key'), key, m));
+  let vals: unknown[] = [];
+  if (values !== undefined && values !== null) {
+    if (!Array.isArray(values)) errs.push(invalid(p.child('values'), values, 'must be a list of strings'));
+    else vals = values;
+  }
+  vals.forEach((v, j) => {
+    if (typeof v !== 'string') errs.push(invalid(p.child('values').index(j), v, 'must be a string'));
+    else for (const m of isValidLabelValue(v)) errs.push(invalid(p.child('values').index(j), v, m));
+  });
+  if (operator === undefined || operator === null || operator === '') errs.push(required(p.child('operator')));
+  else if (typeof operator !== 'string' || !SELECTOR_OPERATORS.includes(operator)) errs.push(notSupported(p.child('operator'), operator, SELECTOR_OPERATORS));
+  else if ((operator === 'In' || operator === 'NotIn') && vals.length === 0) errs.push(required(p.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+  else if ((operator === 'Exists' || operator === 'DoesNotExist') && vals.length > 0) {
+    errs.push({ type: 'FieldValueForbidden', field: p.child('values').toString(), detail: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'" });
+  }
+  return errs;
+}
+
+/** spec.placement of a Federated<Kind>. */
+export function validatePlacement(placement: unknown, path = FieldPath.root('spec').child('placement')): FieldError[] {
+  if (placement === undefined || placement === null) return [];
+  if (!isPlainObject(placement)) return [invalid(path, placement, 'must be an object {clusters, clusterSelector}')];
+  const errs: FieldError[] = [];
+  const clusters = (placement as { clusters?: unknown }).clusters;
+  if (clusters !== undefined && clusters !== null) {
+    const cp = path.child('clusters');
+    if (!Array.isArray(clusters)) errs.push(invalid(cp, clusters, 'must be a list of {name}'));
+    else {
+      const seen = new Set<string>();
+      clusters.forEach((c: unknown, i) => {
+        const p = cp.index(i);
+        if (!isPlainObject(c)) {
+          errs.push(invalid(p, c, 'must be an object {name}'));
+          return;
+        }
+        const name = (c as { name?: unknown }).name;
+        if (name === undefined || name === null || name === '') errs.push(required(p.child('name'), 'cluster name'));
+        else if (typeof name !== 'string') errs.push(invalid(p.child('name'), name, 'must be a string'));
+        else if (seen.has(name)) errs.push(duplicate(p.child('name'), name));
+        else {
+          seen.add(name);
+          for (const m of isDNS1123Subdomain(name)) errs.push(invalid(p.child('name'), name, m));
+        }
+      });
+    }
+  }
+  errs.push(...validateClusterSelector((placement as { clusterSelector?: unknown }).clusterSelector, path.child('clusterSelector')));
+  return errs;
+}
+
+/** A Federated<Kind> (types.kubefed.io): template, placement and overrides. */
+export function validateFederatedObject(obj: KObject): FieldError[] {
+  const spec: unknown = obj.spec;
+  const sp = FieldPath.root('spec');
+  if (spec === undefined || spec === null) return [];
+  if (!isPlainObject(spec)) return [invalid(sp, spec, 'must be an object {template, placement, overrides}')];
+  const errs: FieldError[] = [];
+  const s = spec as Record<string, unknown>;
+  if (s.template !== undefined && s.template !== null && !isPlainObject(s.template)) errs.push(invalid(sp.child('template'), s.template, 'must be an object'));
+  errs.push(...validatePlacement(s.placement, sp.child('placement')));
+  errs.push(...validateOverrides(s.overrides, sp.child('overrides')));
+  return errs;
+}
+
+const annotationPath = (key: string) => FieldPath.root('metadata').child('annotations').key(key);
+
+/** The Federation v1 annotations and kubefed.io/orphan, on any object. */
+export function validateFederationAnnotations(obj: KObject): FieldError[] {
+  const ann = obj.metadata?.annotations;
+  if (!isPlainObject(ann)) return [];
+  const errs: FieldError[] = [];
+  const check = (key: string, parse: (v: string) => unknown) => {
+    const v: unknown = ann[key];
+    if (v === undefined) return;
+    if (typeof v !== 'string') {
+      errs.push(invalid(annotationPath(key), v, 'must be a string'));
+      return;
+    }
+    try {
+      parse(v);
+    } catch (e) {
+      errs.push(invalid(annotationPath(key), v, (e as Error).message));
+    }
+  };
+  check(CLUSTER_SELECTOR_ANNOTATION, parseClusterSelector);
+  check(RS_PREFERENCES_ANNOTATION, (v) => parsePreferencesAnnotation(v, []));
+  check(DEPLOYMENT_PREFERENCES_ANNOTATION, (v) => parsePreferencesAnnotation(v, []));
+  const orphan: unknown = ann[ORPHAN_ANNOTATION];
+  if (orphan !== undefined && orphan !== 'true' && orphan !== 'false') errs.push(notSupported(annotationPath(ORPHAN_ANNOTATION), orphan, ['true', 'false']));
+  return errs;
+}
+
+function nonNegativeInt(v: unknown, p: FieldPath): FieldError[] {
+  if (v === undefined || v === null) return [];
+  if (!isInt(v)) return [invalid(p, v, 'must be an integer')];
+  return v < 0 ? [invalid(p, v, 'must be greater than or equal to 0')] : [];
+}
+
+/** ReplicaSchedulingPreference (scheduling.kubefed.io). */
+export function validateReplicaSchedulingPreference(obj: KObject): FieldError[] {
+  const sp = FieldPath.root('spec');
+  const spec: unknown = obj.spec;
+  if (!isPlainObject(spec)) return [spec === undefined || spec === null ? required(sp) : invalid(sp, spec, 'must be an object')];
+  const errs: FieldError[] = [];
+  const s = spec as Record<string, unknown>;
+  if (s.targetKind === undefined || s.targetKind === null || s.targetKind === '') errs.push(required(sp.child('targetKind')));
+  else if (typeof s.targetKind !== 'string' || !RSP_TARGET_KINDS.includes(s.targetKind)) errs.push(notSupported(sp.child('targetKind'), s.targetKind, RSP_TARGET_KINDS));
+  if (s.totalReplicas === undefined || s.totalReplicas === null) errs.push(required(sp.child('totalReplicas')));
+  else errs.push(...nonNegativeInt(s.totalReplicas, sp.child('totalReplicas')));
+  if (s.clusters !== undefined && s.clusters !== null) {
+    const cp = sp.child('clusters');
+    if (!isPlainObject(s.clusters)) errs.push(invalid(cp, s.clusters, 'must be a map of cluster name (or "*") to {minReplicas, maxReplicas, weight}'));
+    else {
+      for (const [name, pref] of Object.entries(s.clusters as Record<string, unknown>)) {
+        const p = cp.key(name);
+        if (!isPlainObject(pref)) {
+          errs.push(invalid(p, pref, 'must be an object {minReplicas, maxReplicas, weight}'));
+          continue;
+        }
+        const { minReplicas, maxReplicas, weight } = pref as Record<string, unknown>;
+        errs.push(...nonNegativeInt(weight, p.child('weight')), ...nonNegativeInt(minReplicas, p.child('minReplicas')), ...nonNegativeInt(maxReplicas, p.child('maxReplicas')));
+        if (isInt(maxReplicas) && maxReplicas >= 0 && isInt(minReplicas) && minReplicas >= 0 && maxReplicas < minReplicas) {
+          errs.push(invalid(p.child('maxReplicas'), maxReplicas, `must be greater than or equal to minReplicas (${minReplicas})`));
+        }
+      }
+    }
+  }
+  return errs;
+}
+
+function validateApiResource(r: unknown, p: FieldPath, isRequired: boolean): FieldError[] {
+  if (r === undefined || r === null) return isRequired ? [required(p)] : [];
+  if (!isPlainObject(r)) return [invalid(p, r, 'must be an object {group, version, kind, pluralName, scope}')];
+  const errs: FieldError[] = [];
+  const { group, version, kind, pluralName, scope } = r as Record<string, unknown>;
+  const requiredString = (v: unknown, f: string, check?: (s: string) => string[]) => {
+    if (v === undefined || v === null || v === '') errs.push(required(p.child(f)));
+    else if (typeof v !== 'string') errs.push(invalid(p.child(f), v, 'must be a string'));
+    else for (const m of check?.(v) ?? []) errs.push(invalid(p.child(f), v, m));
+  };
+  if (group !== undefined && group !== null && group !== '') {
+    if (typeof group !== 'string') errs.push(invalid(p.child('group'), group, 'must be a string'));
+    else for (const m of isDNS1123Subdomain(group)) errs.push(invalid(p.child('group'), group, m));
+  }
+  requiredString(version, 'version', isDNS1035Label);
+  requiredString(kind, 'kind', (k) => (/^[A-Za-z][A-Za-z0-9]*$/.test(k) ? [] : ['must be a CamelCase kind name of letters and digits']));
+  requiredString(pluralName, 'pluralName', isDNS1035Label);
+  if (scope === undefined || scope === null || scope === '') errs.push(required(p.child('scope')));
+  else if (typeof scope !== 'string' || !SCOPES.includes(scope)) errs.push(notSupported(p.child('scope'), scope, SCOPES));
+  return errs;
+}
+
+/** FederatedTypeConfig (core.kubefed.io). */
+export function validateFederatedTypeConfig(obj: KObject): FieldError[] {
+  const sp = FieldPath.root('spec');
+  const spec: unknown = obj.spec;
+  if (!isPlainObject(spec)) return [spec === undefined || spec === null ? required(sp) : invalid(sp, spec, 'must be an object')];
+  const s = spec as Record<string, unknown>;
+  const errs = [...validateApiResource(s.targetType, sp.child('targetType'), true), ...validateApiResource(s.federatedType, sp.child('federatedType'), false)];
+  if (s.propagation === undefined || s.propagation === null || s.propagation === '') errs.push(required(sp.child('propagation')));
+  else if (typeof s.propagation !== 'string' || !PROPAGATION.includes(s.propagation)) errs.push(notSupported(sp.child('propagation'), s.propagation, PROPAGATION));
+  if (s.statusCollection !== undefined && s.statusCollection !== null && (typeof s.statusCollection !== 'string' || !PROPAGATION.includes(s.statusCollection))) {
+    errs.push(notSupported(sp.child('statusCollection'), s.statusCollection, PROPAGATION));
+  }
+  return errs;
+}
+
+/** Every check that applies to one object of the given group and kind. */
+export function validateFederationObject(group: string, kind: string, obj: KObject): FieldError[] {
+  const errs = validateFederationAnnotations(obj);
+  if (group === TYPES_GROUP) errs.push(...validateFederatedObject(obj));
+  else if (group === SCHEDULING_GROUP && kind === 'ReplicaSchedulingPreference') errs.push(...validateReplicaSchedulingPreference(obj));
+  else if (group === CORE_GROUP && kind === 'FederatedTypeConfig') errs.push(...validateFederatedTypeConfig(obj));
+  return errs;
+}
+
+/** The admission plug-in for the federation API server (creates and updates, not status writes). */
+export function federationAdmission(): AdmissionPlugin {
+  return {
+    validate(req) {
+      if (req.subresource === 'status') return [];
+      // An object on its way out only loses finalizers; never block that on what it already holds.
+      if (req.old?.metadata?.deletionTimestamp) return [];
+      return validateFederationObject(req.type.group, req.type.kind, req.obj);
+    },
+  };
+}
