@@ -1,6 +1,7 @@
 /** The `kubefed` (alias `kubefedctl`) command line. */
 import { Command } from 'commander';
 import { apiserverCommand } from './commands/apiserver.js';
+import { joinCommand, unjoinCommand } from './commands/join.js';
 import { playgroundCommand } from './commands/playground.js';
 
 const program = new Command();
@@ -16,6 +17,8 @@ program
 
 program.addCommand(apiserverCommand());
 program.addCommand(playgroundCommand());
+program.addCommand(joinCommand());
+program.addCommand(unjoinCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
