@@ -315,13 +315,16 @@ export class PlannerScheduler implements ReplicaScheduler {
     await Promise.all(considered.map(async (c) => (states[c] = await this.clusterState(c, intent.namespace, intent.name, tracked, now))));
     const input = plannerInput({ key: `${intent.namespace}/${intent.name}`, totalReplicas: sel.totalReplicas, preferences: sel.preferences, clusters: considered, states, borrowed: tracked.borrowed });
     const result = plan(input);
-    const out: Record<string, number> = {};
-    for (const c of considered) out[c] = result.replicas[c] ?? 0;
-    tracked.planned = out;
-    tracked.borrowed = borrowedReplicas(input, out, intent.clusters);
+    const planned: Record<string, number> = {};
+    for (const c of considered) planned[c] = result.replicas[c] ?? 0;
+    tracked.planned = planned;
+    tracked.borrowed = borrowedReplicas(input, planned, intent.clusters);
     if (!intent.deleting) this.tracked.set(id, tracked);
     else this.tracked.delete(id);
-    if (sel.source === 'rsp' && sel.rsp) await this.writeRspStatus(sel.rsp, out, result.unplaced);
+    if (sel.source === 'rsp' && sel.rsp) await this.writeRspStatus(sel.rsp, planned, result.unplaced);
+    // Selected clusters that are not Ready get nothing (0, so nothing ever reads "unset" as "all").
+    const out: Record<string, number> = {};
+    for (const c of intent.clusters) out[c] = planned[c] ?? 0;
     return out;
   }
 
