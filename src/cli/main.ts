@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { apiserverCommand } from './commands/apiserver.js';
 import { joinCommand, unjoinCommand } from './commands/join.js';
 import { playgroundCommand } from './commands/playground.js';
+import { disableCommand, enableCommand, federateCommand, orphaningDeletionCommand } from './commands/types.js';
 
 const program = new Command();
 program
@@ -17,6 +18,10 @@ program
 
 program.addCommand(apiserverCommand());
 program.addCommand(playgroundCommand());
+program.addCommand(enableCommand());
+program.addCommand(disableCommand());
+program.addCommand(federateCommand());
+program.addCommand(orphaningDeletionCommand());
 program.addCommand(joinCommand());
 program.addCommand(unjoinCommand());
 

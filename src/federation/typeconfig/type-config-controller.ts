@@ -1,0 +1,208 @@
+/**
+ * The federated types, as FederatedTypeConfigs in kube-federation-system say (KubeFed's
+ * FederatedTypeConfig controller): for each valid FTC the Federated<Kind> CRD is created in the
+ * federation when missing, and the type is reported only once the federation serves it. The
+ * registry (list/byTarget/byFederatedKind) always reflects the current FTCs, Disabled ones
+ * included, and every change is announced through onChange. FTC status records
+ * observedGeneration and whether the propagation and status controllers run for the type.
+ */
+import type { Logger } from 'pino';
+import { deepEqual, type KObject } from '../../apis/object.js';
+import { isAlreadyExists, type Informer, type KubeClient } from '../client/kube-client.js';
+import type { TypeRegistry } from '../context.js';
+import { CORE_GROUP, federatedTypeCrd, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
+import { typeInfoFromConfig, type FederatedTypeInfo } from '../types.js';
+
+export interface TypeConfigControllerOptions {
+  federation: KubeClient;
+  log: Logger;
+  /** Namespace of the FederatedTypeConfigs (default kube-federation-system). */
+  namespace?: string;
+  /** How long to wait for a new Federated<Kind> CRD to be served (default 30 s). */
+  servedTimeoutMs?: number;
+}
+
+const FTC_API_VERSION = `${CORE_GROUP}/v1beta1`;
+const CRD_API_VERSION = 'apiextensions.k8s.io/v1';
+const FIELD_MANAGER = 'kubefed-controller-manager';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+export class TypeConfigController implements TypeRegistry {
+  private readonly federation: KubeClient;
+  private readonly log: Logger;
+  private readonly namespace: string;
+  private readonly servedTimeoutMs: number;
+  /** Reported types by FTC name. */
+  private readonly types = new Map<string, FederatedTypeInfo>();
+  private readonly listeners = new Set<() => void>();
+  private informer: Informer | undefined;
+  /** FTC names waiting to be reconciled, processed one at a time. */
+  private readonly queue = new Set<string>();
+  private readonly retries = new Map<string, number>();
+  private worker: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(opts: TypeConfigControllerOptions) {
+    this.federation = opts.federation;
+    this.log = opts.log.child({ controller: 'federatedtypeconfig' });
+    this.namespace = opts.namespace ?? KUBEFED_NAMESPACE;
+    this.servedTimeoutMs = opts.servedTimeoutMs ?? 30_000;
+  }
+
+  // --- TypeRegistry ------------------------------------------------------------------------------
+
+  list(): FederatedTypeInfo[] {
+    return [...this.types.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  byTarget(apiVersion: string, kind: string): FederatedTypeInfo | undefined {
+    for (const t of this.types.values()) if (t.target.apiVersion === apiVersion && t.target.kind === kind) return t;
+    return undefined;
+  }
+
+  byFederatedKind(kind: string): FederatedTypeInfo | undefined {
+    for (const t of this.types.values()) if (t.federated.kind === kind) return t;
+    return undefined;
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  // --- lifecycle ---------------------------------------------------------------------------------
+
+  /** Resolves once the FTCs are listed and every valid one's CRD is served (or failed once). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const informer = await this.federation.informer(FTC_API_VERSION, 'FederatedTypeConfig', { namespace: this.namespace });
+    this.informer = informer;
+    const enqueue = (o: KObject) => this.enqueue(o.metadata?.name ?? '');
+    informer.on('add', enqueue);
+    informer.on('update', enqueue);
+    informer.on('delete', enqueue);
+    informer.on('error', (e) => this.log.debug({ err: e }, 'FederatedTypeConfig watch failed; relisting'));
+    await informer.start();
+    for (const o of informer.list(this.namespace)) enqueue(o);
+    await this.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.clear();
+    await this.informer?.stop();
+    await this.worker?.catch(() => undefined);
+  }
+
+  /** Resolves when nothing is queued or being reconciled. */
+  async idle(): Promise<void> {
+    while (this.worker) await this.worker;
+  }
+
+  private enqueue(name: string): void {
+    if (!name || this.stopped) return;
+    this.queue.add(name);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.worker || this.stopped || !this.queue.size) return;
+    this.worker = this.work().finally(() => {
+      this.worker = undefined;
+      this.kick();
+    });
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopped && this.queue.size) {
+      const name = this.queue.values().next().value!;
+      this.queue.delete(name);
+      try {
+        await this.reconcile(name);
+        this.retries.delete(name);
+      } catch (e) {
+        const n = (this.retries.get(name) ?? 0) + 1;
+        this.retries.set(name, n);
+        const delay = Math.min(200 * 2 ** (n - 1), 30_000);
+        this.log.warn({ err: e, ftc: name, retryInMs: delay }, 'reconciling FederatedTypeConfig failed');
+        setTimeout(() => this.enqueue(name), delay).unref();
+      }
+    }
+  }
+
+  private setType(name: string, info: FederatedTypeInfo | undefined): void {
+    const old = this.types.get(name);
+    if (info) this.types.set(name, info);
+    else this.types.delete(name);
+    if (deepEqual(old ?? null, info ?? null)) return;
+    this.log.info({ ftc: name, propagation: info?.propagation }, info ? (old ? 'federated type changed' : 'federated type added') : 'federated type removed');
+    for (const l of this.listeners) {
+      try {
+        l();
+      } catch (e) {
+        this.log.error({ err: e }, 'type registry listener failed');
+      }
+    }
+  }
+
+  private async reconcile(name: string): Promise<void> {
+    const ftc = this.informer?.get(name, this.namespace);
+    if (!ftc || ftc.metadata?.deletionTimestamp) {
+      this.setType(name, undefined);
+      return;
+    }
+    const info = typeInfoFromConfig(ftc);
+    if (!info) {
+      this.log.warn({ ftc: name }, 'FederatedTypeConfig is malformed; ignoring it');
+      this.setType(name, undefined);
+      await this.writeStatus(ftc, false);
+      return;
+    }
+    await this.ensureCrd(info);
+    if (this.stopped) return;
+    this.setType(name, info);
+    await this.writeStatus(ftc, true, info);
+  }
+
+  /** Creates the Federated<Kind> CRD when missing and waits until the federation serves it. */
+  private async ensureCrd(info: FederatedTypeInfo): Promise<void> {
+    const crd = federatedTypeCrd(info.target);
+    const existing = await this.federation.get(CRD_API_VERSION, 'CustomResourceDefinition', undefined, crd.metadata!.name!);
+    if (!existing) {
+      try {
+        await this.federation.create(crd, { fieldManager: FIELD_MANAGER });
+        this.log.info({ crd: crd.metadata!.name }, 'created federated type CRD');
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+      }
+    }
+    const deadline = Date.now() + this.servedTimeoutMs;
+    for (;;) {
+      try {
+        await this.federation.resource(info.federated.apiVersion, info.federated.kind);
+        return;
+      } catch (e) {
+        if (Date.now() > deadline || this.stopped) throw new Error(`${info.federated.kind} (${info.federated.apiVersion}) is not served by the federation API: ${(e as Error).message}`);
+        await sleep(100);
+      }
+    }
+  }
+
+  private async writeStatus(ftc: KObject, valid: boolean, info?: FederatedTypeInfo): Promise<void> {
+    const running = valid && info?.propagation === 'Enabled';
+    const status = {
+      observedGeneration: ftc.metadata?.generation ?? 0,
+      propagationController: running ? 'Running' : 'NotRunning',
+      statusController: running && ftc.spec?.statusCollection === 'Enabled' ? 'Running' : 'NotRunning',
+    };
+    const cur = ftc.status ?? {};
+    if (cur.observedGeneration === status.observedGeneration && cur.propagationController === status.propagationController && cur.statusController === status.statusController) return;
+    try {
+      await this.federation.patch(FTC_API_VERSION, 'FederatedTypeConfig', this.namespace, ftc.metadata!.name!, { status }, 'merge', { subresource: 'status', fieldManager: FIELD_MANAGER });
+    } catch (e) {
+      // Gone meanwhile: the delete event reconciles it again.
+      if ((e as { status?: number }).status !== 404) throw e;
+    }
+  }
+}
