@@ -124,14 +124,31 @@ describe('PlannerScheduler', () => {
     expect(await scheduler.schedule(federatedIntent('even', 9), ready())).toEqual(Object.fromEntries(clusters.map((c) => [c, 3])));
   });
 
+  it('returns replicas to a recovered cluster even when the others run them now (rebalance off)', async () => {
+    const [a, b, down] = clusters as [string, string, string];
+    // Member copies as the propagation controller would have written them: 3 each.
+    for (const c of clusters) await bed.memberClients.get(c)!.create(workload('Deployment', 'back', 3));
+    expect(await scheduler.schedule(federatedIntent('back', 9), clusters)).toEqual({ [a]: 3, [b]: 3, [down]: 3 });
+    bed.members.setPhase(down, 'Offline');
+    const during = (await scheduler.schedule(federatedIntent('back', 9), ready()))!;
+    expect(during[down]).toBe(0);
+    expect(during[a]! + during[b]!).toBe(9);
+    // The running replicas move as planned; the offline cluster's copy still says 3.
+    for (const c of [a, b]) await bed.memberClients.get(c)!.patch('apps/v1', 'Deployment', 'default', 'back', { spec: { replicas: during[c] } }, 'merge');
+    await new Promise((r) => setTimeout(r, 2_100)); // past the member read cache
+    bed.members.setPhase(down, 'Ready');
+    // KubeFed would keep 5/4 where they run (the recovered cluster getting what is left: nothing).
+    expect(await scheduler.schedule(federatedIntent('back', 9), ready())).toEqual({ [a]: 3, [b]: 3, [down]: 3 });
+  });
+
   it('moves replicas off a cluster whose pods are stuck Unschedulable, and replans when they get stuck', async () => {
     const full = clusters[0]!;
     const huge = { containers: [{ name: 'c', image: 'nginx', resources: { requests: { cpu: '500' } } }] };
     const intent = federatedIntent('stuck', 6, 'ReplicaSet', huge);
-    // What the propagation controller would have written to `full`: 2 replicas whose pods never fit.
-    await bed.memberClients.get(full)!.create({ ...workload('ReplicaSet', 'stuck', 2, huge) });
     const mark = replans.length;
     expect(await scheduler.schedule(intent, clusters)).toEqual(Object.fromEntries(clusters.map((c) => [c, 2])));
+    // What the propagation controller would write to `full`: 2 replicas whose pods never fit.
+    await bed.memberClients.get(full)!.create({ ...workload('ReplicaSet', 'stuck', 2, huge) });
     await eventually(replanned('FederatedReplicaSet', 'stuck', mark), 'replan once pods are stuck', 20_000);
     const after = (await scheduler.schedule(intent, clusters))!;
     expect(after[full]).toBe(0);
