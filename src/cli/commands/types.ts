@@ -65,15 +65,14 @@ export function typeMatches(type: string, t: { group: string; kind: string; plur
   return namesOf(t).some((n) => want === n || (t.group !== '' && want === `${n}.${t.group}`));
 }
 
-/** The one type TYPE names (core group first); throws a clear error when none or several match. */
+/**
+ * The type TYPE names; like kubectl, the first in discovery order (the core group, then groups
+ * by priority) wins when several groups serve it (apps before extensions for deployments).
+ */
 export function pickType<T extends { group: string; kind: string; plural: string }>(type: string, candidates: T[], where: string): T {
-  const found = candidates.filter((c) => typeMatches(type, c));
-  if (found.length === 0) throw new Error(`the server doesn't have a resource type "${type}" (${where})`);
-  const core = found.filter((f) => f.group === '');
-  if (core.length) return core[0]!;
-  const groups = [...new Set(found.map((f) => f.group))];
-  if (groups.length > 1) throw new Error(`"${type}" is ambiguous: it names ${found.map((f) => `${f.plural}.${f.group}`).join(', ')}; qualify it with the group`);
-  return found[0]!;
+  const found = candidates.find((c) => typeMatches(type, c));
+  if (!found) throw new Error(`the server doesn't have a resource type "${type}" (${where})`);
+  return found;
 }
 
 async function resolveTarget(client: KubeClient, type: string): Promise<TargetType> {
