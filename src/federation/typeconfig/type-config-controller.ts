@@ -12,6 +12,7 @@ import { isAlreadyExists, type Informer, type KubeClient } from '../client/kube-
 import type { TypeRegistry } from '../context.js';
 import { CORE_GROUP, federatedTypeCrd, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
 import { typeInfoFromConfig, type FederatedTypeInfo } from '../types.js';
+import { WorkQueue } from '../../util/work-queue.js';
 
 export interface TypeConfigControllerOptions {
   federation: KubeClient;
@@ -37,10 +38,8 @@ export class TypeConfigController implements TypeRegistry {
   private readonly types = new Map<string, FederatedTypeInfo>();
   private readonly listeners = new Set<() => void>();
   private informer: Informer | undefined;
-  /** FTC names waiting to be reconciled, processed one at a time. */
-  private readonly queue = new Set<string>();
-  private readonly retries = new Map<string, number>();
-  private worker: Promise<void> | undefined;
+  /** FTC names to reconcile; a CRD slow to be served does not hold up the other types. */
+  private readonly queue: WorkQueue;
   private stopped = false;
 
   constructor(opts: TypeConfigControllerOptions) {
@@ -48,6 +47,11 @@ export class TypeConfigController implements TypeRegistry {
     this.log = opts.log.child({ controller: 'federatedtypeconfig' });
     this.namespace = opts.namespace ?? KUBEFED_NAMESPACE;
     this.servedTimeoutMs = opts.servedTimeoutMs ?? 30_000;
+    this.queue = new WorkQueue((name) => this.reconcile(name), {
+      concurrency: 4,
+      baseDelayMs: 200,
+      onError: (name, err) => this.log.warn({ err, ftc: name }, 'reconciling FederatedTypeConfig failed; retrying'),
+    });
   }
 
   // --- TypeRegistry ------------------------------------------------------------------------------
@@ -90,45 +94,17 @@ export class TypeConfigController implements TypeRegistry {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.queue.clear();
+    this.queue.shutdown();
     await this.informer?.stop();
-    await this.worker?.catch(() => undefined);
   }
 
-  /** Resolves when nothing is queued or being reconciled. */
-  async idle(): Promise<void> {
-    while (this.worker) await this.worker;
+  /** Resolves when nothing is queued or being reconciled (retries waiting on backoff excluded). */
+  idle(): Promise<void> {
+    return this.queue.idle();
   }
 
   private enqueue(name: string): void {
-    if (!name || this.stopped) return;
-    this.queue.add(name);
-    this.kick();
-  }
-
-  private kick(): void {
-    if (this.worker || this.stopped || !this.queue.size) return;
-    this.worker = this.work().finally(() => {
-      this.worker = undefined;
-      this.kick();
-    });
-  }
-
-  private async work(): Promise<void> {
-    while (!this.stopped && this.queue.size) {
-      const name = this.queue.values().next().value!;
-      this.queue.delete(name);
-      try {
-        await this.reconcile(name);
-        this.retries.delete(name);
-      } catch (e) {
-        const n = (this.retries.get(name) ?? 0) + 1;
-        this.retries.set(name, n);
-        const delay = Math.min(200 * 2 ** (n - 1), 30_000);
-        this.log.warn({ err: e, ftc: name, retryInMs: delay }, 'reconciling FederatedTypeConfig failed');
-        setTimeout(() => this.enqueue(name), delay).unref();
-      }
-    }
+    if (name && !this.stopped) this.queue.add(name);
   }
 
   private setType(name: string, info: FederatedTypeInfo | undefined): void {
