@@ -5,8 +5,8 @@
  * 1. checks, before creating anything: the name, the federation (namespace, KubeFedCluster type,
  *    NAME not yet joined) and that the member answers and accepts the credentials;
  * 2. in the member: namespace kube-federation-system (if missing), ServiceAccount `NAME-kubefed`,
- *    ClusterRole and ClusterRoleBinding `kubefed-controller-manager:NAME-kubefed` (KubeFed's
- *    naming; the role grants only what the federation needs: all verbs on the propagated
+ *    ClusterRole and ClusterRoleBinding `kubefed-controller-manager-NAME` (KubeFed's naming,
+ *    without its ':'; the role grants only what the federation needs: all verbs on the propagated
  *    resources, read access to nodes and pods, the health and version endpoints), a long-lived
  *    token from the TokenRequest API, checked against the member;
  * 3. in the federation: a Secret `NAME-xxxxx` holding the token and the KubeFedCluster NAME
@@ -31,7 +31,8 @@ const RBAC = 'rbac.authorization.k8s.io/v1';
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'kubefed' };
 
 export const serviceAccountName = (cluster: string) => `${cluster}-kubefed`;
-export const clusterRoleName = (cluster: string) => `kubefed-controller-manager:${serviceAccountName(cluster)}`;
+/** KubeFed names it `kubefed-controller-manager:<sa>`; a ':' must be percent-encoded in paths, which not every server decodes. */
+export const clusterRoleName = (cluster: string) => `kubefed-controller-manager-${cluster}`;
 
 export interface JoinOptions {
   federation: KubeClient;
