@@ -36,6 +36,13 @@ function kubefed(...args: string[]): Promise<{ code: number; stdout: string; std
   });
 }
 
+/** Runs kubefed expecting exit 1 and error messages on stderr. */
+async function fails(args: string[], ...messages: string[]): Promise<void> {
+  const r = await kubefed(...args);
+  expect(r.code, r.stdout).toBe(1);
+  for (const m of messages) expect(r.stderr).toContain(m);
+}
+
 async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -92,10 +99,7 @@ describe('the TypeConfigController', () => {
 
 describe('kubefed enable', () => {
   it('fails for a type the federation does not serve', async () => {
-    const r = await kubefed('enable', 'crontabs.stable.example.com');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('doesn\'t have a resource type "crontabs.stable.example.com"');
-    expect(r.stderr).toContain('install its CRD in the federation first');
+    await fails(['enable', 'crontabs.stable.example.com'], 'doesn\'t have a resource type "crontabs.stable.example.com"', 'install its CRD in the federation first');
   });
 
   it('enables a CRD type: FTC and Federated CRD, reported by the controller and served', async () => {
@@ -137,9 +141,7 @@ describe('kubefed enable', () => {
   });
 
   it('refuses to federate the federation\'s own types', async () => {
-    const r = await kubefed('enable', 'federateddeployments');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('is a federation type itself');
+    await fails(['enable', 'federateddeployments'], 'is a federation type itself');
   });
 });
 
@@ -193,9 +195,7 @@ describe('kubefed federate', () => {
 
   it('needs the type enabled, or --enable-type', async () => {
     await client.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader', namespace: 'apps' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] });
-    const r = await kubefed('federate', 'roles', 'reader', '-n', 'apps');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('roles.rbac.authorization.k8s.io is not enabled for federation');
+    await fails(['federate', 'roles', 'reader', '-n', 'apps'], 'roles.rbac.authorization.k8s.io is not enabled for federation');
     const e = await kubefed('federate', 'Role', 'reader', '-n', 'apps', '--enable-type');
     expect(e.stderr).toBe('');
     expect(e.stdout).toContain('federatedtypeconfig.core.kubefed.io/roles.rbac.authorization.k8s.io created');
@@ -205,15 +205,9 @@ describe('kubefed federate', () => {
   });
 
   it('fails clearly for unknown types and objects', async () => {
-    const a = await kubefed('federate', 'gizmos', 'x');
-    expect(a.code).toBe(1);
-    expect(a.stderr).toContain('doesn\'t have a resource type "gizmos"');
-    const b = await kubefed('federate', 'configmaps', 'missing', '-n', 'apps');
-    expect(b.code).toBe(1);
-    expect(b.stderr).toContain('configmaps "missing" not found in namespace "apps"');
-    const c = await kubefed('federate', 'configmaps', 'web', '-n', 'apps', '--contents');
-    expect(c.code).toBe(1);
-    expect(c.stderr).toContain('--contents applies only to namespaces');
+    await fails(['federate', 'gizmos', 'x'], 'doesn\'t have a resource type "gizmos"');
+    await fails(['federate', 'configmaps', 'missing', '-n', 'apps'], 'configmaps "missing" not found in namespace "apps"');
+    await fails(['federate', 'configmaps', 'web', '-n', 'apps', '--contents'], '--contents applies only to namespaces');
   });
 });
 
@@ -248,12 +242,8 @@ describe('kubefed orphaning-deletion', () => {
   });
 
   it('fails clearly for unknown types and objects', async () => {
-    const a = await kubefed('orphaning-deletion', 'status', 'gizmos', 'x');
-    expect(a.code).toBe(1);
-    expect(a.stderr).toContain('"gizmos"');
-    const b = await kubefed('orphaning-deletion', 'enable', 'configmaps', 'nope', '-n', 'apps');
-    expect(b.code).toBe(1);
-    expect(b.stderr).toContain('"nope" found in namespace "apps"');
+    await fails(['orphaning-deletion', 'status', 'gizmos', 'x'], '"gizmos"');
+    await fails(['orphaning-deletion', 'enable', 'configmaps', 'nope', '-n', 'apps'], '"nope" found in namespace "apps"');
   });
 });
 
@@ -287,11 +277,7 @@ describe('kubefed disable', () => {
   });
 
   it('fails clearly for a type that is not enabled or not known', async () => {
-    const a = await kubefed('disable', 'crontabs.stable.example.com');
-    expect(a.code).toBe(1);
-    expect(a.stderr).toContain('crontabs.stable.example.com is not enabled for federation');
-    const b = await kubefed('disable', 'gizmos');
-    expect(b.code).toBe(1);
-    expect(b.stderr).toContain('"gizmos"');
+    await fails(['disable', 'crontabs.stable.example.com'], 'crontabs.stable.example.com is not enabled for federation');
+    await fails(['disable', 'gizmos'], '"gizmos"');
   });
 });
