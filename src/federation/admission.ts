@@ -201,7 +201,8 @@ function validateApiResource(r: unknown, p: FieldPath, isRequired: boolean): Fie
     else for (const m of isDNS1123Subdomain(group)) errs.push(invalid(p.child('group'), group, m));
   }
   requiredString(version, 'version', isDNS1035Label);
-  requiredString(kind, 'kind', (k) => (/^[A-Za-z][A-Za-z0-9]*$/.test(k) ? [] : ['must be a CamelCase kind name of letters and digits']));
+  // As Kubernetes checks CRD names: the lower-cased kind and the plural are DNS-1035 labels.
+  requiredString(kind, 'kind', (k) => isDNS1035Label(k.toLowerCase()));
   requiredString(pluralName, 'pluralName', isDNS1035Label);
   if (scope === undefined || scope === null || scope === '') errs.push(required(p.child('scope')));
   else if (typeof scope !== 'string' || !SCOPES.includes(scope)) errs.push(notSupported(p.child('scope'), scope, SCOPES));

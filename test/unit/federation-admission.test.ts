@@ -118,6 +118,8 @@ describe('federation admission rejects', () => {
     ['an FTC with a bad federatedType scope', ftc((s) => (s.federatedType.scope = 'x')), ['spec.federatedType.scope: Unsupported value: "x"']],
     ['an FTC with a bad propagation', ftc((s) => (s.propagation = 'On')), ['spec.propagation: Unsupported value: "On": supported values: "Enabled", "Disabled"']],
     ['an FTC without propagation', ftc((s) => delete s.propagation), ['spec.propagation: Required value']],
+    ['an FTC with a bad kind', ftc((s) => (s.targetType.kind = 'Web Server')), ['spec.targetType.kind: Invalid value: "Web Server"']],
+    ['an FTC with a bad plural', ftc((s) => (s.targetType.pluralName = 'web_servers')), ['spec.targetType.pluralName: Invalid value: "web_servers"']],
     ['an FTC with a bad group', ftc((s) => (s.targetType.group = 'Apps!')), ['spec.targetType.group: Invalid value: "Apps!"']],
   ])('%s', (_name, obj, expected) => {
     const msgs = check(obj).map(errorMessage);
