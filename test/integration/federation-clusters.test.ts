@@ -273,6 +273,22 @@ describe('cluster health', () => {
     await until('the KubeFedCluster label to show through', () => controller.get(name)?.labels.team === 'a');
   });
 
+  it('a restarted controller takes the members from their stored status, before probing', async () => {
+    const c2 = new ClusterController({ federation: bed.fedClient, log: pino({ level: 'silent' }), probePeriodMs: 200 });
+    const firstSeen = new Map<string, { phase: string; zones: string[]; probes: number }>();
+    c2.onChange((n) => {
+      if (!firstSeen.has(n)) firstSeen.set(n, { phase: c2.get(n)!.phase, zones: c2.get(n)!.zones, probes: c2.probeState(n)!.probes });
+    });
+    try {
+      await c2.start();
+      await until('both members', () => firstSeen.size === 2);
+      for (const name of names) expect(firstSeen.get(name)).toEqual({ phase: 'Ready', zones: bed.playground.cluster(name).spec.zones, probes: 0 });
+      await until('a probe of each', () => names.every((n) => c2.probeState(n)!.probes > 0));
+    } finally {
+      await c2.stop();
+    }
+  });
+
   it('probes fifty clusters cheaply and writes status only when it changes', async () => {
     const source = (await bed.fedClient.get(KUBEFED_API_VERSION, 'KubeFedCluster', NS, names[0]!))!;
     const extra = Array.from({ length: 48 }, (_, i) => `extra-${i}`);
