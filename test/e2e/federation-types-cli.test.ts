@@ -140,6 +140,15 @@ describe('kubefed enable', () => {
     await until('the controller reports StatefulSet', () => controller.byTarget('apps/v1', 'StatefulSet'));
   });
 
+  it('has the controller create a deleted Federated CRD again while its FTC stays', async () => {
+    await client.delete('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'federatedstatefulsets.types.kubefed.io');
+    await until('FederatedStatefulSet CRD created again', async () => {
+      const crd = await client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'federatedstatefulsets.types.kubefed.io');
+      return crd && !crd.metadata?.deletionTimestamp ? crd : undefined;
+    });
+    expect(controller.byTarget('apps/v1', 'StatefulSet')?.propagation).toBe('Enabled');
+  });
+
   it('refuses to federate the federation\'s own types', async () => {
     await fails(['enable', 'federateddeployments'], 'is a federation type itself');
   });

@@ -38,6 +38,7 @@ export class TypeConfigController implements TypeRegistry {
   private readonly types = new Map<string, FederatedTypeInfo>();
   private readonly listeners = new Set<() => void>();
   private informer: Informer | undefined;
+  private crdInformer: Informer | undefined;
   /** FTC names to reconcile; a CRD slow to be served does not hold up the other types. */
   private readonly queue: WorkQueue;
   private stopped = false;
@@ -88,6 +89,14 @@ export class TypeConfigController implements TypeRegistry {
     informer.on('delete', enqueue);
     informer.on('error', (e) => this.log.debug({ err: e }, 'FederatedTypeConfig watch failed; relisting'));
     await informer.start();
+    // A Federated<Kind> CRD deleted while its FTC stays is created again.
+    const crds = await this.federation.informer(CRD_API_VERSION, 'CustomResourceDefinition', { labelSelector: 'kubefed.io/crd=true' });
+    this.crdInformer = crds;
+    crds.on('delete', (crd: KObject) => {
+      for (const t of this.types.values()) if (`${t.federated.plural}.${t.federated.group}` === crd.metadata?.name) this.enqueue(t.name);
+    });
+    crds.on('error', (e) => this.log.debug({ err: e }, 'CustomResourceDefinition watch failed; relisting'));
+    await crds.start();
     for (const o of informer.list(this.namespace)) enqueue(o);
     await this.idle();
   }
@@ -96,6 +105,7 @@ export class TypeConfigController implements TypeRegistry {
     this.stopped = true;
     this.queue.shutdown();
     await this.informer?.stop();
+    await this.crdInformer?.stop();
   }
 
   /** Resolves when nothing is queued or being reconciled (retries waiting on backoff excluded). */
@@ -123,7 +133,8 @@ export class TypeConfigController implements TypeRegistry {
   }
 
   private async reconcile(name: string): Promise<void> {
-    const ftc = this.informer?.get(name, this.namespace);
+    // Read live, not from the cache: a CRD must never be created again for an FTC just deleted.
+    const ftc = await this.federation.get(FTC_API_VERSION, 'FederatedTypeConfig', this.namespace, name);
     if (!ftc || ftc.metadata?.deletionTimestamp) {
       this.setType(name, undefined);
       return;
@@ -148,6 +159,7 @@ export class TypeConfigController implements TypeRegistry {
     if (!existing) {
       try {
         await this.federation.create(crd, { fieldManager: FIELD_MANAGER });
+        this.federation.resetDiscovery();
         this.log.info({ crd: crd.metadata!.name }, 'created federated type CRD');
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
