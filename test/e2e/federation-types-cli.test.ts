@@ -149,8 +149,9 @@ describe('kubefed enable', () => {
     expect(controller.byTarget('apps/v1', 'StatefulSet')?.propagation).toBe('Enabled');
   });
 
-  it('refuses to federate the federation\'s own types', async () => {
+  it('refuses the federation\'s own types, and a second type with the same Federated kind', async () => {
     await fails(['enable', 'federateddeployments'], 'is a federation type itself');
+    await fails(['enable', 'deployments.extensions'], 'FederatedDeployment already federates deployments.apps');
   });
 });
 

@@ -102,6 +102,8 @@ async function waitServed(client: KubeClient, apiVersion: string, kind: string, 
 /** Creates (or re-enables) the FederatedTypeConfig and the Federated<Kind> CRD; idempotent. */
 export async function enableType(client: KubeClient, t: TargetType, ns: string, say: (line: string) => void = out): Promise<FederatedTypeInfo> {
   const info = typeInfo(t);
+  const clash = (await typeConfigs(client, ns)).find((c) => c.info.name !== info.name && c.info.federated.kind === info.federated.kind);
+  if (clash) throw new Error(`${info.federated.kind} already federates ${clash.info.name} (FederatedTypeConfig ${clash.ftc.metadata?.name}); disable it first to federate ${info.name}`);
   const crd = federatedTypeCrd(t);
   const crdName = crd.metadata!.name!;
   if (await client.get(CRD_API_VERSION, 'CustomResourceDefinition', undefined, crdName)) say(`customresourcedefinition.apiextensions.k8s.io/${crdName} unchanged`);
