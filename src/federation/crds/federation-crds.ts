@@ -223,7 +223,8 @@ export function federatedTypeCrd(t: TargetType): KObject {
     status: object(
       {
         conditions: arrayOf(condition),
-        clusters: arrayOf(object({ name: str(), status: str(), remoteStatus: anyObject() }), 'Propagation status in each cluster.'),
+        clusters: arrayOf(object({ name: str(), status: str(), message: str(), remoteStatus: anyObject() }), 'Propagation status in each cluster.'),
+        aggregatedStatus: anyObject('The target kind\'s status summed over the member copies (workloads, Services, Ingresses).'),
         observedGeneration: int(),
       },
       'Propagation status.',

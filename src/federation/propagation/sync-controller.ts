@@ -1,0 +1,455 @@
+/**
+ * The sync controller: makes every member cluster hold what the federation's objects say.
+ *
+ * Sources are watched at the federation (plain objects of every enabled type, and their
+ * Federated<Kind>); member copies through the member cache; a change to either, to a cluster's
+ * health or labels, or to a replica plan queues the target object's key. One sync compiles the
+ * intent, divides replicas, and then, for every cluster at once, creates, updates or removes the
+ * copy; it records what it wrote (PropagationRecord) and reports status. The finalizer
+ * kubefed.io/sync-controller holds a deleted source until every member copy is gone.
+ */
+import type { KObject } from '../../apis/object.js';
+import { isAlreadyExists, isConflict, isNotFound, KubeApiError, type Informer } from '../client/kube-client.js';
+import type { ClusterPropagation, FederationContext, Intent, MemberCluster, ReplicaScheduler } from '../context.js';
+import { EventRecorder } from '../events.js';
+import { placedClusters, v1Clusters, type ClusterInfo } from '../placement/placement.js';
+import { StatusWriter } from '../status/status-writer.js';
+import type { FederatedTypeInfo } from '../types.js';
+import { WorkQueue } from '../../util/work-queue.js';
+import { alreadyApplied, desiredObject, intentHash, memberVersion } from './desired.js';
+import {
+  ADOPT_ANNOTATION,
+  ADOPTED_ANNOTATION,
+  federatedIntent,
+  intentKey,
+  isClusterLocal,
+  MANAGED_LABEL,
+  parseIntentKey,
+  plainIntent,
+  SYNC_FINALIZER,
+  targetOfFederated,
+} from './intent.js';
+import { MemberCache } from './member-cache.js';
+import { PropagationRecords, type ClusterRecord } from './records.js';
+
+export interface SyncControllerOptions {
+  /** Objects synced at once. Default 16. */
+  workers?: number;
+  /** Take over objects that already exist in a member without the managed label. Default true. */
+  adoptResources?: boolean;
+  scheduler?: ReplicaScheduler & { onReplan?(fn: (key: { namespace: string; name: string; kind: string }) => void): () => void };
+  /** How often an object waiting on an unready cluster is looked at again. Default 5 s. */
+  retryMs?: number;
+}
+
+interface TypeWatch {
+  type: FederatedTypeInfo;
+  plain?: Informer;
+  federated?: Informer;
+}
+
+/** One cluster's outcome: what to report and what to remember. */
+interface ClusterOutcome {
+  result: ClusterPropagation;
+  /** The record entry to keep (undefined: the cluster holds no copy). */
+  record?: ClusterRecord;
+  /** A copy still has to go (removal waits for an unready cluster, or is in progress). */
+  pendingRemoval?: boolean;
+  /** What was done, for the event. */
+  action?: 'created' | 'updated' | 'adopted' | 'deleted' | 'orphaned';
+  /** A failure worth retrying with backoff. */
+  retry?: boolean;
+}
+
+const hasFinalizer = (o: KObject) => !!o.metadata?.finalizers?.includes(SYNC_FINALIZER);
+const errText = (e: unknown) => (e instanceof KubeApiError ? (e.body?.message ?? e.message) : e instanceof Error ? e.message : String(e));
+
+export class SyncController {
+  private readonly queue: WorkQueue;
+  private readonly cache: MemberCache;
+  private readonly records: PropagationRecords;
+  private readonly status: StatusWriter;
+  private readonly events: EventRecorder;
+  private readonly watches = new Map<string, TypeWatch>();
+  private readonly clients = new Map<string, MemberCluster['client']>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: FederationContext,
+    private readonly opts: SyncControllerOptions = {},
+  ) {
+    this.queue = new WorkQueue((k) => this.sync(k), {
+      concurrency: opts.workers ?? 16,
+      baseDelayMs: 200,
+      maxDelayMs: 30_000,
+      onError: (key, err) => ctx.log.debug({ key, err: errText(err) }, 'sync failed; retrying'),
+    });
+    this.cache = new MemberCache(ctx.log);
+    this.records = new PropagationRecords(ctx.federation);
+    this.status = new StatusWriter(ctx.federation, ctx.fieldManager);
+    this.events = new EventRecorder(ctx.federation, ctx.fieldManager, ctx.log);
+  }
+
+  async start(): Promise<void> {
+    await this.records.start();
+    this.cache.onEvent((_cluster, type, obj) => this.enqueueMemberObject(type, obj));
+    for (const c of this.ctx.members.list()) this.clients.set(c.name, c.client);
+    this.unsubscribe.push(this.ctx.members.onChange((c) => this.clusterChanged(c)));
+    this.unsubscribe.push(this.ctx.types.onChange(() => void this.watchTypes()));
+    if (this.opts.scheduler?.onReplan) {
+      this.unsubscribe.push(
+        this.opts.scheduler.onReplan(({ namespace, name, kind }) => {
+          const type = this.ctx.types.list().find((t) => t.target.kind === kind || t.federated.kind === kind);
+          if (type) this.queue.add(intentKey(type, namespace, name));
+        }),
+      );
+    }
+    await this.watchTypes();
+    // Records whose source went away while no controller was running.
+    for (const rec of this.records.list()) {
+      const t = rec.target as { apiVersion?: string; kind?: string; namespace?: string; name?: string } | undefined;
+      const type = t?.apiVersion && t.kind ? this.ctx.types.byTarget(t.apiVersion, t.kind) : undefined;
+      if (type && t?.name) this.queue.add(intentKey(type, t.namespace ?? '', t.name));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const u of this.unsubscribe) u();
+    this.queue.shutdown();
+    await Promise.all([...this.watches.values()].flatMap((w) => [w.plain?.stop(), w.federated?.stop()]));
+    this.watches.clear();
+    await this.cache.stop();
+    await this.records.stop();
+  }
+
+  /** Resolves when no sync is queued or running (for tests and benchmarks). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Starts informers for enabled types, stops them for types that went. */
+  private async watchTypes(): Promise<void> {
+    if (this.stopped) return;
+    const enabled = this.ctx.types.list().filter((t) => t.propagation === 'Enabled');
+    const names = new Set(enabled.map((t) => t.name));
+    for (const [name, w] of this.watches) {
+      if (names.has(name)) continue;
+      this.watches.delete(name);
+      await Promise.all([w.plain?.stop(), w.federated?.stop()]);
+    }
+    await Promise.all(enabled.filter((t) => !this.watches.has(t.name)).map((t) => this.watchType(t)));
+  }
+
+  private async watchType(type: FederatedTypeInfo): Promise<void> {
+    const w: TypeWatch = { type };
+    this.watches.set(type.name, w);
+    const enqueue = (obj: KObject, federated: boolean) => {
+      if (federated) {
+        const t = targetOfFederated(type, obj);
+        this.queue.add(intentKey(type, t.namespace, t.name));
+        // A FederatedNamespace places the objects in its namespace.
+        if (type.target.kind === 'Namespace' && type.target.group === '') this.enqueueNamespaceContents(t.name);
+      } else {
+        this.queue.add(intentKey(type, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
+        if (type.target.kind === 'Namespace' && type.target.group === '') this.enqueueNamespaceContents(obj.metadata?.name ?? '');
+      }
+    };
+    const start = async (apiVersion: string, kind: string, federated: boolean): Promise<Informer | undefined> => {
+      for (let attempt = 0; !this.stopped && this.watches.get(type.name) === w; attempt++) {
+        try {
+          this.ctx.federation.resetDiscovery();
+          const inf = await this.ctx.federation.informer(apiVersion, kind);
+          for (const ev of ['add', 'update', 'delete'] as const) inf.on(ev, (o: KObject) => enqueue(o, federated));
+          inf.on('error', () => undefined);
+          await inf.start();
+          return inf;
+        } catch (err) {
+          if (attempt % 10 === 0) this.ctx.log.warn({ type: type.name, kind, err: errText(err) }, 'cannot watch type yet; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5_000)));
+        }
+      }
+      return undefined;
+    };
+    const [plain, federated] = await Promise.all([start(type.target.apiVersion, type.target.kind, false), start(type.federated.apiVersion, type.federated.kind, true)]);
+    if (this.watches.get(type.name) !== w) {
+      await Promise.all([plain?.stop(), federated?.stop()]);
+      return;
+    }
+    if (plain) w.plain = plain;
+    if (federated) w.federated = federated;
+  }
+
+  private enqueueNamespaceContents(namespace: string): void {
+    if (!namespace) return;
+    for (const w of this.watches.values()) {
+      if (!w.type.target.namespaced) continue;
+      for (const o of w.plain?.list(namespace) ?? []) this.queue.add(intentKey(w.type, namespace, o.metadata?.name ?? ''));
+      for (const o of w.federated?.list(namespace) ?? []) this.queue.add(intentKey(w.type, namespace, o.metadata?.name ?? ''));
+    }
+  }
+
+  private enqueueMemberObject(type: FederatedTypeInfo, obj: KObject): void {
+    this.queue.add(intentKey(type, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
+  }
+
+  /** A cluster joined, left, or changed health or labels: every object is looked at again. */
+  private clusterChanged(cluster: string): void {
+    const c = this.ctx.members.get(cluster);
+    if (!c || this.clients.get(cluster) !== c.client) {
+      void this.cache.dropCluster(cluster);
+      if (c) this.clients.set(cluster, c.client);
+      else this.clients.delete(cluster);
+    }
+    this.enqueueAll();
+  }
+
+  private enqueueAll(): void {
+    for (const w of this.watches.values()) {
+      for (const o of w.plain?.list() ?? []) this.queue.add(intentKey(w.type, o.metadata?.namespace ?? '', o.metadata?.name ?? ''));
+      for (const o of w.federated?.list() ?? []) {
+        const t = targetOfFederated(w.type, o);
+        this.queue.add(intentKey(w.type, t.namespace, t.name));
+      }
+    }
+  }
+
+  /** The Federated<Kind> governing a target, if any. */
+  private federatedSource(w: TypeWatch, namespace: string, name: string): KObject | undefined {
+    if (!w.federated) return undefined;
+    if (w.type.target.kind === 'Namespace' && w.type.target.group === '') return w.federated.list(name)[0];
+    return w.federated.get(name, namespace || undefined);
+  }
+
+  /** The clusters a namespace is placed in (undefined: everywhere). */
+  private namespaceClusters(namespace: string, clusters: ClusterInfo[]): string[] | undefined {
+    const nsWatch = [...this.watches.values()].find((w) => w.type.target.kind === 'Namespace' && w.type.target.group === '');
+    if (!namespace || !nsWatch) return undefined;
+    const fed = nsWatch.federated?.list(namespace)[0];
+    if (fed) return placedClusters(fed.spec?.placement, clusters);
+    const ns = nsWatch.plain?.get(namespace);
+    if (!ns || isClusterLocal(nsWatch.type, ns)) return undefined;
+    try {
+      return v1Clusters(ns, clusters);
+    } catch {
+      return [];
+    }
+  }
+
+  private async sync(key: string): Promise<void> {
+    const { typeName, namespace, name } = parseIntentKey(key);
+    const w = this.watches.get(typeName);
+    if (!w || w.type.propagation !== 'Enabled') return;
+    const type = w.type;
+    const fed = this.federatedSource(w, namespace, name);
+    let plain = w.plain?.get(name, namespace || undefined) as KObject | undefined;
+    if (plain && isClusterLocal(type, plain)) plain = undefined;
+    // A Federated<Kind> governs; a plain object of the same name is then only its container.
+    if (fed && plain && hasFinalizer(plain)) await this.setFinalizer(plain, false);
+    let source = fed ?? plain;
+    if (source && source.metadata?.deletionTimestamp && !hasFinalizer(source)) source = undefined;
+    if (!source) {
+      if (this.records.get(type, namespace, name)) await this.removeEverywhere(type, namespace, name);
+      return;
+    }
+    if (!source.metadata?.deletionTimestamp && !hasFinalizer(source)) source = await this.setFinalizer(source, true);
+    const clusters = this.ctx.members.list();
+    const infos = clusters.map((c) => ({ name: c.name, labels: c.labels }));
+    const nsClusters = type.target.namespaced ? this.namespaceClusters(namespace, infos) : undefined;
+    let intent: Intent;
+    try {
+      intent = fed ? federatedIntent(type, source, infos, nsClusters) : plainIntent(type, source, infos, nsClusters);
+    } catch (e) {
+      // Admission rejects bad placement; this guards objects stored before it existed.
+      await this.events.record(source, 'Warning', 'ComputePlacementFailed', errText(e));
+      return;
+    }
+    await this.propagate(intent, clusters);
+  }
+
+  private async propagate(intent: Intent, clusters: MemberCluster[]): Promise<void> {
+    const { type, namespace, name } = intent;
+    const record = this.records.get(type, namespace, name);
+    const previous = this.records.clusters(record);
+    const selected = new Set(intent.deleting ? [] : intent.clusters);
+    const ready = clusters.filter((c) => c.phase === 'Ready').map((c) => c.name);
+    const replicas = !intent.deleting && this.opts.scheduler ? await this.opts.scheduler.schedule(intent, ready) : undefined;
+    const outcomes = await Promise.all(
+      clusters.map((c) =>
+        selected.has(c.name) ? this.ensure(intent, c, replicas?.[c.name], previous.get(c.name)) : this.remove(intent, c, previous.get(c.name)),
+      ),
+    );
+    const pending = outcomes.some((o) => o.pendingRemoval);
+    if (intent.deleting && !pending) {
+      await this.records.remove(type, namespace, name);
+      await this.setFinalizer(intent.source, false);
+      const gone = outcomes.filter((o) => o.action === 'deleted' || o.action === 'orphaned').map((o) => o.result.cluster);
+      if (gone.length) await this.events.record(intent.source, 'Normal', intent.orphan ? 'Orphaned' : 'DeletedInClusters', `${intent.orphan ? 'left in place' : 'deleted'} in ${gone.join(', ')}`);
+      return;
+    }
+    const entries = outcomes.flatMap((o) => (o.record ? [o.record] : []));
+    await this.records.save(type, intent.source, namespace, name, entries);
+    if (!intent.deleting) await this.status.report(intent, outcomes.map((o) => o.result));
+    await this.recordEvents(intent, outcomes, previous);
+    if (outcomes.some((o) => o.retry)) throw new Error(`${intentKey(type, namespace, name)}: ${outcomes.filter((o) => o.retry).map((o) => `${o.result.cluster}: ${o.result.status} ${o.result.message ?? ''}`).join('; ')}`);
+    if (pending || outcomes.some((o) => o.result.status === 'ClusterNotReady')) this.queue.addAfter(intentKey(type, namespace, name), this.opts.retryMs ?? 5_000);
+  }
+
+  private async recordEvents(intent: Intent, outcomes: ClusterOutcome[], previous: Map<string, ClusterRecord>): Promise<void> {
+    const by = (a: ClusterOutcome['action']) => outcomes.filter((o) => o.action === a).map((o) => o.result.cluster);
+    const parts = (['created', 'updated', 'adopted', 'deleted', 'orphaned'] as const).flatMap((a) => (by(a).length ? [`${a} in ${by(a).join(', ')}`] : []));
+    if (parts.length) await this.events.record(intent.source, 'Normal', 'Propagated', parts.join('; '));
+    const failed = outcomes.filter((o) => !['Ok', 'NotSelected', 'ClusterNotReady', 'WaitingForRemoval'].includes(o.result.status) && previous.get(o.result.cluster)?.status !== o.result.status);
+    for (const f of failed) await this.events.record(intent.source, 'Warning', f.result.status, `cluster ${f.result.cluster}: ${f.result.message ?? f.result.status}`);
+  }
+
+  private adoptionAllowed(intent: Intent): boolean {
+    const ann = intent.source.metadata?.annotations?.[ADOPT_ANNOTATION];
+    if (ann !== undefined) return ann !== 'false';
+    return this.opts.adoptResources ?? true;
+  }
+
+  /** Makes one selected cluster hold the desired copy. */
+  private async ensure(intent: Intent, c: MemberCluster, replicas: number | undefined, rec: ClusterRecord | undefined): Promise<ClusterOutcome> {
+    const cluster = c.name;
+    const keep = rec ? { ...rec } : undefined;
+    if (c.phase !== 'Ready') return { result: { cluster, status: 'ClusterNotReady', message: `cluster is ${c.phase}` }, ...(keep ? { record: { ...keep, status: 'ClusterNotReady' } } : {}) };
+    const { type, namespace, name } = intent;
+    const hash = intentHash(intent, cluster, replicas);
+    const ok = (member: KObject, action?: ClusterOutcome['action']): ClusterOutcome => ({
+      result: { cluster, status: 'Ok', member },
+      record: { name: cluster, version: memberVersion(member), hash, status: 'Ok' },
+      ...(action ? { action } : {}),
+    });
+    const fail = (status: string, e: unknown, member?: KObject): ClusterOutcome => ({
+      result: { cluster, status, message: errText(e), ...(member ? { member } : {}) },
+      record: { ...(keep ?? { name: cluster }), status, message: errText(e) },
+      retry: !(e instanceof OverrideError),
+    });
+    let member: KObject | undefined;
+    try {
+      member = await this.cache.get(c, type, namespace, name);
+    } catch (e) {
+      return fail('ClusterNotReady', e);
+    }
+    if (member) {
+      if (rec?.hash === hash && rec.version === memberVersion(member) && !member.metadata?.deletionTimestamp) return ok(member);
+      let desired: KObject;
+      try {
+        desired = withOverrides(() => desiredObject(intent, cluster, member, replicas));
+      } catch (e) {
+        return fail('ApplyOverridesFailed', e, member);
+      }
+      if (alreadyApplied(desired, member)) return ok(member);
+      try {
+        const updated = await c.client.replace(desired, { fieldManager: this.ctx.fieldManager });
+        this.cache.noteWritten(cluster, type, updated);
+        return ok(updated, 'updated');
+      } catch (e) {
+        return fail('UpdateFailed', e, member);
+      }
+    }
+    let desired: KObject;
+    try {
+      desired = withOverrides(() => desiredObject(intent, cluster, undefined, replicas));
+    } catch (e) {
+      return fail('ApplyOverridesFailed', e);
+    }
+    try {
+      const created = await c.client.create(desired, { fieldManager: this.ctx.fieldManager });
+      this.cache.noteWritten(cluster, type, created);
+      return ok(created, 'created');
+    } catch (e) {
+      if (!isAlreadyExists(e)) return fail('CreationFailed', e);
+    }
+    // It exists already: ours (a cache that lags) or someone else's (adoption).
+    try {
+      const existing = await c.client.get(type.target.apiVersion, type.target.kind, namespace || undefined, name);
+      if (!existing) return fail('CreationFailed', new Error('the object vanished while being created; retrying'));
+      const managed = existing.metadata?.labels?.[MANAGED_LABEL] === 'true';
+      if (!managed && !this.adoptionAllowed(intent)) {
+        return { result: { cluster, status: 'AlreadyExists', message: 'an object not managed by the federation exists in the cluster and adoption is disabled' }, record: { name: cluster, status: 'AlreadyExists' } };
+      }
+      const d = withOverrides(() => desiredObject(intent, cluster, existing, replicas));
+      if (!managed) d.metadata!.annotations = { ...(d.metadata!.annotations ?? {}), [ADOPTED_ANNOTATION]: 'true' };
+      const updated = await c.client.replace(d, { fieldManager: this.ctx.fieldManager });
+      this.cache.noteWritten(cluster, type, updated);
+      return ok(updated, managed ? 'updated' : 'adopted');
+    } catch (e) {
+      return fail(e instanceof OverrideError ? 'ApplyOverridesFailed' : 'UpdateFailed', e);
+    }
+  }
+
+  /** Makes sure a cluster that should not hold the object does not (or, orphaning, holds it unmanaged). */
+  private async remove(intent: Intent, c: MemberCluster, rec: ClusterRecord | undefined): Promise<ClusterOutcome> {
+    const cluster = c.name;
+    const { type, namespace, name } = intent;
+    const notSelected: ClusterOutcome = { result: { cluster, status: 'NotSelected' } };
+    if (c.phase !== 'Ready') {
+      // A copy we know of waits for the cluster to come back.
+      if (!rec) return notSelected;
+      return { result: { cluster, status: 'WaitingForRemoval', message: `cluster is ${c.phase}` }, record: { ...rec, status: 'WaitingForRemoval' }, pendingRemoval: true };
+    }
+    const failed = (e: unknown): ClusterOutcome => ({ result: { cluster, status: 'DeletionFailed', message: errText(e) }, record: { ...(rec ?? { name: cluster }), status: 'DeletionFailed', message: errText(e) }, pendingRemoval: true, retry: true });
+    try {
+      // Deleting at the federation: ask the member itself, not a cache.
+      const member = intent.deleting || rec ? await c.client.get(type.target.apiVersion, type.target.kind, namespace || undefined, name) : await this.cache.get(c, type, namespace, name);
+      if (!member || member.metadata?.labels?.[MANAGED_LABEL] !== 'true') return notSelected;
+      if (member.metadata?.deletionTimestamp) return { result: { cluster, status: 'WaitingForRemoval', message: 'the copy is being deleted' }, record: { ...(rec ?? { name: cluster }), status: 'WaitingForRemoval' }, pendingRemoval: true };
+      const adopted = member.metadata?.annotations?.[ADOPTED_ANNOTATION] === 'true';
+      if ((intent.deleting && intent.orphan) || adopted) {
+        await c.client.patch(type.target.apiVersion, type.target.kind, namespace || undefined, name, { metadata: { labels: { [MANAGED_LABEL]: null }, annotations: { [ADOPTED_ANNOTATION]: null } } }, 'merge', { fieldManager: this.ctx.fieldManager });
+        this.cache.noteDeleted(cluster, type, namespace, name);
+        return { ...notSelected, action: 'orphaned' };
+      }
+      await c.client.delete(type.target.apiVersion, type.target.kind, namespace || undefined, name, { propagationPolicy: 'Background', preconditions: { uid: member.metadata!.uid! } });
+      this.cache.noteDeleted(cluster, type, namespace, name);
+      const after = await c.client.get(type.target.apiVersion, type.target.kind, namespace || undefined, name);
+      if (after && after.metadata?.uid === member.metadata?.uid) {
+        return { result: { cluster, status: 'WaitingForRemoval', message: 'the copy is being deleted' }, record: { ...(rec ?? { name: cluster }), status: 'WaitingForRemoval' }, pendingRemoval: true, action: 'deleted' };
+      }
+      return { ...notSelected, action: 'deleted' };
+    } catch (e) {
+      if (isNotFound(e)) return notSelected;
+      if (isConflict(e)) return { ...failed(e), retry: true };
+      return failed(e);
+    }
+  }
+
+  /** The source has gone without its finalizer (e.g. removed by hand): clear what the record lists. */
+  private async removeEverywhere(type: FederatedTypeInfo, namespace: string, name: string): Promise<void> {
+    const template: KObject = { apiVersion: type.target.apiVersion, kind: type.target.kind, metadata: { name, ...(namespace ? { namespace } : {}) } };
+    const intent: Intent = { type, source: template, sourceStyle: 'plain', namespace, name, template, clusters: [], overrides: {}, deleting: true, orphan: false };
+    const previous = this.records.clusters(this.records.get(type, namespace, name));
+    const outcomes = await Promise.all(this.ctx.members.list().map((c) => this.remove(intent, c, previous.get(c.name))));
+    if (outcomes.some((o) => o.pendingRemoval)) {
+      this.queue.addAfter(intentKey(type, namespace, name), this.opts.retryMs ?? 5_000);
+      return;
+    }
+    await this.records.remove(type, namespace, name);
+  }
+
+  /** Adds or removes the sync finalizer; returns the updated object. */
+  private async setFinalizer(obj: KObject, present: boolean): Promise<KObject> {
+    const current = obj.metadata?.finalizers ?? [];
+    const finalizers = present ? [...current.filter((f) => f !== SYNC_FINALIZER), SYNC_FINALIZER] : current.filter((f) => f !== SYNC_FINALIZER);
+    try {
+      return await this.ctx.federation.patch(obj.apiVersion!, obj.kind!, obj.metadata?.namespace || undefined, obj.metadata!.name!, { metadata: { finalizers, resourceVersion: obj.metadata?.resourceVersion } }, 'merge', { fieldManager: this.ctx.fieldManager });
+    } catch (e) {
+      if (!present && isNotFound(e)) return obj;
+      throw e;
+    }
+  }
+}
+
+class OverrideError extends Error {}
+
+/** Runs desiredObject, marking override failures so they are reported, not retried. */
+function withOverrides(fn: () => KObject): KObject {
+  try {
+    return fn();
+  } catch (e) {
+    throw new OverrideError(`overrides do not apply: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

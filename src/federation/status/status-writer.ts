@@ -1,0 +1,79 @@
+/**
+ * Writes what propagation found back to the federation: per-cluster status and a Propagation
+ * condition on Federated<Kind> objects, and the summed member status on plain workloads,
+ * Services and Ingresses. Writes only when something changed.
+ */
+import { deepEqual, nowTimestamp } from '../../apis/object.js';
+import { isConflict, isNotFound, type KubeClient } from '../client/kube-client.js';
+import type { ClusterPropagation, Intent, StatusAggregator } from '../context.js';
+import { aggregateStatus, aggregatesStatus, type MemberCopy } from './aggregate.js';
+
+/** Per-cluster outcomes that count as propagated. */
+const OK = new Set(['Ok']);
+
+export interface StatusReport {
+  intent: Intent;
+  results: ClusterPropagation[];
+  /** Member copies with their freshness, for status sums. */
+  copies: MemberCopy[];
+  /** Clusters that should hold a copy. */
+  expected: number;
+}
+
+function propagationCondition(results: ClusterPropagation[], previous: any): Record<string, unknown> {
+  const bad = results.filter((r) => !OK.has(r.status));
+  const status = bad.length ? 'False' : 'True';
+  const reason = bad.length ? 'CheckClusters' : '';
+  const message = bad.length ? `not in the desired state in ${bad.length} cluster(s): ${bad.map((b) => `${b.cluster}: ${b.status}`).join(', ')}` : '';
+  const same = previous && previous.status === status && previous.reason === reason;
+  const now = nowTimestamp();
+  return { type: 'Propagation', status, reason, message, lastUpdateTime: same ? previous.lastUpdateTime : now, lastTransitionTime: same ? previous.lastTransitionTime : now };
+}
+
+export class StatusWriter implements StatusAggregator {
+  constructor(
+    private readonly federation: KubeClient,
+    private readonly fieldManager: string,
+  ) {}
+
+  async report(intent: Intent, results: ClusterPropagation[]): Promise<void> {
+    await this.write({ intent, results, copies: results.filter((r) => r.member).map((r) => ({ cluster: r.cluster, obj: r.member!, upToDate: r.status === 'Ok' })), expected: results.filter((r) => r.status !== 'NotSelected').length });
+  }
+
+  async write(r: StatusReport): Promise<void> {
+    const { intent } = r;
+    const src = intent.source;
+    let status: Record<string, unknown> | undefined;
+    const results = r.results.filter((x) => x.status !== 'NotSelected');
+    if (intent.sourceStyle === 'federated') {
+      const prev = (src.status?.conditions ?? []).find((c: any) => c.type === 'Propagation');
+      status = {
+        observedGeneration: src.metadata?.generation,
+        conditions: [propagationCondition(results, prev)],
+        clusters: results.map((x) => ({ name: x.cluster, status: x.status, ...(x.message ? { message: x.message } : {}) })).sort((a, b) => a.name.localeCompare(b.name)),
+      };
+      const sums = aggregateStatus(kindKey(intent), { ...intent.template, metadata: { ...intent.template.metadata, generation: src.metadata?.generation } }, r.copies, r.expected);
+      if (sums) status.aggregatedStatus = sums;
+    } else {
+      if (!aggregatesStatus(kindKey(intent))) return;
+      status = aggregateStatus(kindKey(intent), src, r.copies, r.expected);
+      if (status) status = { ...(src.status ?? {}), ...status };
+      if (status) for (const k of Object.keys(status)) if (status[k] === undefined) delete status[k];
+    }
+    if (!status || statusEqual(src.status, status)) return;
+    try {
+      await this.federation.replace({ ...src, status }, { subresource: 'status', fieldManager: this.fieldManager });
+    } catch (e) {
+      // The object changed or went away meanwhile; its next sync writes the status again.
+      if (!isConflict(e) && !isNotFound(e)) throw e;
+    }
+  }
+}
+
+const kindKey = (intent: Intent) => `${intent.type.target.group}/${intent.type.target.kind}`;
+
+/** Equal apart from condition timestamps. */
+function statusEqual(a: any, b: any): boolean {
+  const strip = (s: any) => s && { ...s, conditions: (s.conditions ?? []).map((c: any) => ({ ...c, lastUpdateTime: undefined, lastTransitionTime: undefined, lastProbeTime: undefined })) };
+  return deepEqual(JSON.parse(JSON.stringify(strip(a) ?? null)), JSON.parse(JSON.stringify(strip(b) ?? null)));
+}
