@@ -58,6 +58,8 @@ export interface Intent {
 /** Divides a workload's replicas; returns undefined for kinds without replicas. */
 export interface ReplicaScheduler {
   schedule(intent: Intent, readyClusters: string[]): Promise<Record<string, number> | undefined>;
+  /** Stops tracking a workload once it is deleted everywhere. */
+  forget?(key: { namespace: string; name: string; kind: string }): void;
 }
 
 /** Per-cluster outcome of propagating one object. */

@@ -46,6 +46,11 @@ function federatedIntent(name: string, replicas: number, kind: 'Deployment' | 'R
   };
 }
 
+/** A plain (Federation v1 style) workload: divided evenly unless an annotation or RSP says otherwise. */
+function plainIntent(name: string, replicas: number, kind: 'Deployment' | 'ReplicaSet' = 'Deployment', podSpec?: KObject): Intent {
+  return { ...federatedIntent(name, replicas, kind, podSpec), source: workload(kind, name, replicas, podSpec), sourceStyle: 'plain' };
+}
+
 const replanned = (kind: string, name: string, since: number) => () => replans.slice(since).some((k) => k.kind === kind && k.name === name && k.namespace === 'default');
 
 beforeAll(async () => {
@@ -67,8 +72,8 @@ describe('PlannerScheduler', () => {
     expect(await scheduler.schedule(intent, clusters)).toBeUndefined();
   });
 
-  it('splits 9 replicas evenly over 3 clusters', async () => {
-    expect(await scheduler.schedule(federatedIntent('even', 9), clusters)).toEqual(Object.fromEntries(clusters.map((c) => [c, 3])));
+  it('splits a plain workload\'s 9 replicas evenly over 3 clusters', async () => {
+    expect(await scheduler.schedule(plainIntent('even', 9), clusters)).toEqual(Object.fromEntries(clusters.map((c) => [c, 3])));
   });
 
   it('follows Federation v1 preference annotations on plain workloads', async () => {
@@ -104,15 +109,16 @@ describe('PlannerScheduler', () => {
     mark = replans.length;
     await bed.fedClient.delete(RSP_API_VERSION, RSP_KIND, 'default', 'rsp');
     await eventually(replanned('FederatedDeployment', 'rsp', mark), 'replan on RSP delete');
-    expect(await scheduler.schedule(federatedIntent('rsp', 3), clusters)).toEqual({ [a]: 1, [b]: 1, [c]: 1 });
+    // Without an RSP a Federated<Kind> is not divided: every cluster gets the template's replicas.
+    expect(await scheduler.schedule(federatedIntent('rsp', 3), clusters)).toBeUndefined();
   });
 
   it('gives an unready cluster nothing, and its share back when it is Ready again', async () => {
     const down = clusters[2]!;
     let mark = replans.length;
     bed.members.setPhase(down, 'NotReady');
-    expect(replanned('FederatedDeployment', 'even', mark)()).toBe(true);
-    const during = (await scheduler.schedule(federatedIntent('even', 9), ready()))!;
+    expect(replanned('Deployment', 'even', mark)()).toBe(true);
+    const during = (await scheduler.schedule(plainIntent('even', 9), ready()))!;
     expect(during[down]).toBe(0);
     expect(sum(during)).toBe(9);
     expect(during[clusters[0]!]).toBeGreaterThanOrEqual(4);
@@ -120,17 +126,17 @@ describe('PlannerScheduler', () => {
 
     mark = replans.length;
     bed.members.setPhase(down, 'Ready');
-    expect(replanned('FederatedDeployment', 'even', mark)()).toBe(true);
-    expect(await scheduler.schedule(federatedIntent('even', 9), ready())).toEqual(Object.fromEntries(clusters.map((c) => [c, 3])));
+    expect(replanned('Deployment', 'even', mark)()).toBe(true);
+    expect(await scheduler.schedule(plainIntent('even', 9), ready())).toEqual(Object.fromEntries(clusters.map((c) => [c, 3])));
   });
 
   it('returns replicas to a recovered cluster even when the others run them now (rebalance off)', async () => {
     const [a, b, down] = clusters as [string, string, string];
     // Member copies as the propagation controller would have written them: 3 each.
     for (const c of clusters) await bed.memberClients.get(c)!.create(workload('Deployment', 'back', 3));
-    expect(await scheduler.schedule(federatedIntent('back', 9), clusters)).toEqual({ [a]: 3, [b]: 3, [down]: 3 });
+    expect(await scheduler.schedule(plainIntent('back', 9), clusters)).toEqual({ [a]: 3, [b]: 3, [down]: 3 });
     bed.members.setPhase(down, 'Offline');
-    const during = (await scheduler.schedule(federatedIntent('back', 9), ready()))!;
+    const during = (await scheduler.schedule(plainIntent('back', 9), ready()))!;
     expect(during[down]).toBe(0);
     expect(during[a]! + during[b]!).toBe(9);
     // The running replicas move as planned; the offline cluster's copy still says 3.
@@ -138,18 +144,18 @@ describe('PlannerScheduler', () => {
     await new Promise((r) => setTimeout(r, 2_100)); // past the member read cache
     bed.members.setPhase(down, 'Ready');
     // KubeFed would keep 5/4 where they run (the recovered cluster getting what is left: nothing).
-    expect(await scheduler.schedule(federatedIntent('back', 9), ready())).toEqual({ [a]: 3, [b]: 3, [down]: 3 });
+    expect(await scheduler.schedule(plainIntent('back', 9), ready())).toEqual({ [a]: 3, [b]: 3, [down]: 3 });
   });
 
   it('moves replicas off a cluster whose pods are stuck Unschedulable, and replans when they get stuck', async () => {
     const full = clusters[0]!;
     const huge = { containers: [{ name: 'c', image: 'nginx', resources: { requests: { cpu: '500' } } }] };
-    const intent = federatedIntent('stuck', 6, 'ReplicaSet', huge);
+    const intent = plainIntent('stuck', 6, 'ReplicaSet', huge);
     const mark = replans.length;
     expect(await scheduler.schedule(intent, clusters)).toEqual(Object.fromEntries(clusters.map((c) => [c, 2])));
     // What the propagation controller would write to `full`: 2 replicas whose pods never fit.
     await bed.memberClients.get(full)!.create({ ...workload('ReplicaSet', 'stuck', 2, huge) });
-    await eventually(replanned('FederatedReplicaSet', 'stuck', mark), 'replan once pods are stuck', 20_000);
+    await eventually(replanned('ReplicaSet', 'stuck', mark), 'replan once pods are stuck', 20_000);
     const after = (await scheduler.schedule(intent, clusters))!;
     expect(after[full]).toBe(0);
     expect(sum(after)).toBe(6);

@@ -42,7 +42,7 @@ describe('selectPreferences', () => {
     want: { source: PreferenceSource; total: number; rebalance?: boolean; clusters?: Record<string, unknown>; error?: RegExp };
   }
   const cases: Case[] = [
-    { name: 'federated without RSP: even split of the template total', style: 'federated', want: { source: 'default', total: 5, clusters: { '*': { weight: 1 } } } },
+    { name: 'federated without RSP: default source (schedule() then leaves replicas undivided)', style: 'federated', want: { source: 'default', total: 5, clusters: { '*': { weight: 1 } } } },
     { name: 'federated with a matching RSP: its preferences and total', style: 'federated', rsp: rsp('FederatedDeployment'), want: { source: 'rsp', total: 12, clusters: { a: { weight: 2 }, b: { minReplicas: 1, maxReplicas: 3 } } } },
     { name: 'federated with an RSP for another kind: ignored', style: 'federated', rsp: rsp('FederatedReplicaSet'), want: { source: 'default', total: 5 } },
     { name: 'federated with an RSP targeting the plain kind: ignored', style: 'federated', rsp: rsp('Deployment'), want: { source: 'default', total: 5 } },

@@ -282,6 +282,7 @@ export class SyncController {
     );
     const pending = outcomes.some((o) => o.pendingRemoval);
     if (intent.deleting && !pending) {
+      this.opts.scheduler?.forget?.({ namespace, name, kind: intent.source.kind ?? type.target.kind });
       await this.records.remove(type, namespace, name);
       await this.setFinalizer(intent.source, false);
       const gone = outcomes.filter((o) => o.action === 'deleted' || o.action === 'orphaned').map((o) => o.result.cluster);

@@ -297,6 +297,12 @@ export class PlannerScheduler implements ReplicaScheduler {
     const rsp = await this.lookupRsp(intent.namespace, intent.name);
     const sel = selectPreferences(intent, rsp, this.members.list().map((m) => m.name));
     if (sel.error) this.log.warn({ workload: id }, `${sel.error}; using ${sel.source === 'default' ? 'an even split' : sel.source}`);
+    // A Federated<Kind> is divided only under a ReplicaSchedulingPreference (as in KubeFed):
+    // otherwise every selected cluster runs the template's replicas, overrides applied.
+    if (intent.sourceStyle === 'federated' && sel.source !== 'rsp') {
+      this.tracked.delete(id);
+      return undefined;
+    }
 
     const prev = this.tracked.get(id);
     const tracked: Tracked = {
