@@ -1,6 +1,7 @@
 /** The `kubefed` (alias `kubefedctl`) command line. */
 import { Command } from 'commander';
 import { apiserverCommand } from './commands/apiserver.js';
+import { initCommand, stopCommandDef } from './commands/init.js';
 import { joinCommand, unjoinCommand } from './commands/join.js';
 import { playgroundCommand } from './commands/playground.js';
 import { disableCommand, enableCommand, federateCommand, orphaningDeletionCommand } from './commands/types.js';
@@ -17,6 +18,8 @@ program
   .option('--context <name>', 'kubeconfig context of the federation (default: the current context)');
 
 program.addCommand(apiserverCommand());
+program.addCommand(initCommand());
+program.addCommand(stopCommandDef());
 program.addCommand(playgroundCommand());
 program.addCommand(enableCommand());
 program.addCommand(disableCommand());

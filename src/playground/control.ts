@@ -49,13 +49,15 @@ export class ControlServer {
   constructor(
     private readonly pg: Playground,
     private readonly onShutdown: () => void,
+    /** URL of the playground's federation API, if it runs one. */
+    private readonly federation?: string,
   ) {}
 
   async start(): Promise<ControlInfo> {
     const socket = socketPath(this.pg.stateDir);
     rmSync(socket, { force: true });
     const routes: [RegExp, Handler][] = [
-      [/^GET \/status$/, () => ({ clusters: this.pg.status(), regions: this.pg.regions(), zones: this.pg.zones(), kubeconfig: this.pg.kubeconfig })],
+      [/^GET \/status$/, () => ({ clusters: this.pg.status(), regions: this.pg.regions(), zones: this.pg.zones(), kubeconfig: this.pg.kubeconfig, ...(this.federation ? { federation: this.federation } : {}) })],
       [/^POST \/clusters\/([^/]+)\/stop$/, async ([n]) => (await this.pg.stopCluster(n!), { changed: [n] })],
       [/^POST \/clusters\/([^/]+)\/start$/, async ([n]) => (await this.pg.startCluster(n!), { changed: [n] })],
       [/^POST \/clusters\/([^/]+)\/isolate$/, async ([n]) => (await this.pg.isolateCluster(n!), { changed: [n] })],

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { KObject } from '../../src/apis/object.js';
 import { ApiServer } from '../../src/apiserver/server.js';
 import { KubeClient, kubeConfigFor } from '../../src/federation/client/kube-client.js';
 import type { FederationContext, MemberCluster, MemberRegistry, TypeRegistry } from '../../src/federation/context.js';
-import { FEDERATION_CRDS, federatedTypeCrd, KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
-import { DEFAULT_TARGET_TYPES, typeConfigFor, typeInfo, type FederatedTypeInfo } from '../../src/federation/types.js';
+import { federatedTypeCrd } from '../../src/federation/crds/federation-crds.js';
+import { installFederation } from '../../src/federation/install.js';
+import { DEFAULT_TARGET_TYPES, typeInfo, type FederatedTypeInfo } from '../../src/federation/types.js';
 import { mergeKubeconfig } from '../../src/kubeconfig.js';
 import { defaultTopology } from '../../src/playground/topology.js';
 import { Playground } from '../../src/playground/world.js';
@@ -84,32 +84,9 @@ export class StaticTypes implements TypeRegistry {
   }
 }
 
-async function ensure(client: KubeClient, obj: KObject): Promise<void> {
-  try {
-    await client.create(obj);
-  } catch (e) {
-    if (!(e instanceof Error && /409/.test(e.message))) throw e;
-  }
-}
-
-/** Installs CRDs, the system namespace and the default FederatedTypeConfigs into a federation API. */
+/** Installs CRDs, the system namespace, the default FederatedTypeConfigs and (as the type-config controller would) their Federated<Kind> CRDs. */
 export async function installFederationTypes(client: KubeClient): Promise<void> {
-  for (const crd of [...FEDERATION_CRDS, ...DEFAULT_TARGET_TYPES.map(federatedTypeCrd)]) await ensure(client, crd);
-  await ensure(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUBEFED_NAMESPACE } });
-  // Wait until every CRD is served.
-  for (const crd of [...FEDERATION_CRDS, ...DEFAULT_TARGET_TYPES.map(federatedTypeCrd)]) {
-    const { group, versions, names } = crd.spec;
-    for (let i = 0; i < 100; i++) {
-      client.resetDiscovery();
-      try {
-        await client.resource(`${group}/${versions[0].name}`, names.kind);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  }
-  for (const t of DEFAULT_TARGET_TYPES) await ensure(client, typeConfigFor(t));
+  await installFederation(client, {}, DEFAULT_TARGET_TYPES.map(federatedTypeCrd));
 }
 
 /** A federation API and `clusters` simulated members (octets from `firstOctet`). */

@@ -1,12 +1,14 @@
 /** `kubefed playground`: a world of simulated clusters on this machine, and faults to stage in it. */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { ControlServer, controlRequest, isAlive, readControlInfo } from '../../playground/control.js';
 import { DEFAULT_CLUSTERS, DEFAULT_NODES, defaultTopology, loadTopologyFile } from '../../playground/topology.js';
 import { Playground, type ClusterStatus } from '../../playground/world.js';
+import { FEDERATION_CONTEXT, startPlaygroundFederation } from '../../playground/federate.js';
+import type { ControlPlane } from '../../federation/controlplane.js';
 
 export const DEFAULT_STATE_DIR = '.kubefed/playground';
 
@@ -30,7 +32,7 @@ export function formatStatus(clusters: ClusterStatus[]): string {
   ]);
 }
 
-function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig: string }, seconds?: number): string {
+function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig: string; federation?: string }, seconds?: number): string {
   const nodes = pg.clusters.reduce((a, c) => a + c.nodes.length, 0);
   const first = pg.clusters.find((c) => c.name === 'gce-asia-east1-a') ?? pg.clusters[0]!;
   return [
@@ -38,8 +40,10 @@ function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig:
     '',
     formatStatus(pg.clusters),
     '',
-    `Kubeconfig: ${pg.kubeconfig} (one context per cluster)`,
+    ...(pg.federation ? [`Federation: ${pg.federation}, every cluster joined (context "${FEDERATION_CONTEXT}")`, ''] : []),
+    `Kubeconfig: ${pg.kubeconfig} (one context per cluster${pg.federation ? `, and "${FEDERATION_CONTEXT}"` : ''})`,
     `  export KUBECONFIG=${pg.kubeconfig}`,
+    ...(pg.federation ? [`  kubectl --context=${FEDERATION_CONTEXT} get clusters`, `  kubectl --context=${FEDERATION_CONTEXT} create deployment web --image=nginx --replicas=9`] : []),
     `  kubectl --context=${first.name} get nodes -L topology.kubernetes.io/zone`,
     `  kubectl --context=${first.name} create deployment web --image=nginx --replicas=3`,
     `  kubectl --context=${first.name} expose deployment web --type=LoadBalancer --port=80`,
@@ -56,6 +60,7 @@ interface UpOptions {
   detach?: boolean;
   reset?: boolean;
   verbose?: boolean;
+  federation: boolean;
 }
 
 async function up(o: UpOptions, argv: string[]): Promise<void> {
@@ -69,19 +74,30 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
     process.stderr.write(`note: ${stateDir} already holds a playground of ${stored.clusters.length} clusters; reusing it (pass --reset to replace it)\n`);
   }
   const logger = pino({ level: o.verbose ? 'info' : process.env.KUBEFED_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  if (o.reset) rmSync(join(stateDir, 'federation'), { recursive: true, force: true });
   const pg = await Playground.up({ stateDir, topology, ...(o.kubeconfig ? { kubeconfig: resolve(o.kubeconfig) } : {}), logger, ...(o.reset ? { reset: true } : {}) });
+  let federation: ControlPlane | undefined;
+  if (o.federation) {
+    try {
+      federation = await startPlaygroundFederation(pg, logger);
+    } catch (e) {
+      await pg.down();
+      throw e;
+    }
+  }
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nStopping the playground...\n');
     await control.stop();
+    await federation?.close();
     await pg.down();
     process.exit(0);
   };
-  const control = new ControlServer(pg, () => void shutdown());
+  const control = new ControlServer(pg, () => void shutdown(), federation?.url);
   await control.start();
-  process.stdout.write(summary({ clusters: pg.status(), regions: pg.regions(), kubeconfig: pg.kubeconfig }, pg.startSeconds) + '\n');
+  process.stdout.write(summary({ clusters: pg.status(), regions: pg.regions(), kubeconfig: pg.kubeconfig, ...(federation ? { federation: federation.url } : {}) }, pg.startSeconds) + '\n');
   if (!process.env.KUBEFED_PLAYGROUND_DETACHED) process.stdout.write('Press Ctrl-C to stop.\n');
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
@@ -147,6 +163,7 @@ export function playgroundCommand(): Command {
       .option('--kubeconfig <file>', 'kubeconfig to write (default: <state-dir>/kubeconfig)')
       .option('-d, --detach', 'run in the background')
       .option('--reset', 'discard the world stored in the state directory and create a new one')
+      .option('--no-federation', 'only the clusters: no federation control plane')
       .option('-v, --verbose', 'log what every cluster does'),
   ).action((o: UpOptions) => up(o, process.argv.slice(2)));
 

@@ -1,0 +1,106 @@
+/**
+ * The federation control plane: the federation API server (our API server with the federation's
+ * admission checks and CRDs) and the federation controllers: FederatedTypeConfigs, member
+ * clusters, replica scheduling and propagation. The controllers reach the federation API, like
+ * the members, only through the client (HTTP, informers): they would run unchanged against a
+ * real Kubernetes API server.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ApiServer } from '../apiserver/server.js';
+import type { KubeconfigEntry } from '../kubeconfig.js';
+import { federationAdmission } from './admission.js';
+import { KubeClient, kubeConfigFor } from './client/kube-client.js';
+import { ClusterController, type ClusterControllerOptions } from './clusters/cluster-controller.js';
+import { installFederation, type FederationSettings } from './install.js';
+import { SyncController } from './propagation/sync-controller.js';
+import { PlannerScheduler } from './scheduling/replica-scheduler.js';
+import { TypeConfigController } from './typeconfig/type-config-controller.js';
+
+export const FIELD_MANAGER = 'kubefed-controller-manager';
+
+export type ClusterHealthOptions = Pick<ClusterControllerOptions, 'probePeriodMs' | 'probeTimeoutMs' | 'failureThreshold' | 'successThreshold' | 'topologyRefreshMs'>;
+
+export interface ControlPlaneOptions extends FederationSettings {
+  /** Directory of the federation's state (its API server's database and certificates). */
+  dataDir: string;
+  port?: number;
+  bindAddress?: string;
+  /** Extra names/addresses for the serving certificate. */
+  hosts?: string[];
+  storageSync?: 'full' | 'normal';
+  logger: Logger;
+  clusterHealth?: ClusterHealthOptions;
+  /** Objects propagated at once. Default 32. */
+  workers?: number;
+  /** Take over objects that already exist in a member (KubeFed's adoptResources). Default true. */
+  adoptResources?: boolean;
+  /** How often an object waiting on an unready cluster is looked at again. Default 5 s. */
+  retryMs?: number;
+  /** Options of the replica scheduler (tests shorten its timings). */
+  unschedulableAfterMs?: number;
+}
+
+export class ControlPlane {
+  private constructor(
+    readonly server: ApiServer,
+    /** The controllers' client of the federation API. */
+    readonly client: KubeClient,
+    readonly types: TypeConfigController,
+    readonly clusters: ClusterController,
+    readonly scheduler: PlannerScheduler,
+    readonly sync: SyncController,
+  ) {}
+
+  static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
+    const log = o.logger;
+    const server = await ApiServer.start({
+      dataDir: join(o.dataDir, 'apiserver'),
+      port: o.port ?? 0,
+      ...(o.bindAddress ? { bindAddress: o.bindAddress } : {}),
+      ...(o.hosts ? { hosts: o.hosts } : {}),
+      storageSync: o.storageSync ?? 'full',
+      logger: log.child({ component: 'federation-apiserver' }),
+      admission: [federationAdmission()],
+    });
+    const creds = server.adminCredentials;
+    const client = new KubeClient(kubeConfigFor('federation', { server: server.url, caPem: server.caPem, certPem: creds.certPem, keyPem: creds.keyPem }), { maxInFlight: 64, userAgent: FIELD_MANAGER });
+    try {
+      await installFederation(client, o);
+      const types = new TypeConfigController({ federation: client, log: log.child({ controller: 'typeconfig' }) });
+      await types.start();
+      const clusters = new ClusterController({ federation: client, log: log.child({ controller: 'cluster' }), ...(o.clusterHealth ?? {}) });
+      await clusters.start();
+      const scheduler = new PlannerScheduler({ federation: client, members: clusters, log: log.child({ controller: 'scheduler' }), fieldManager: FIELD_MANAGER, ...(o.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: o.unschedulableAfterMs } : {}) });
+      await scheduler.start();
+      const sync = new SyncController(
+        { federation: client, members: clusters, types, log: log.child({ controller: 'sync' }), fieldManager: FIELD_MANAGER },
+        { scheduler, workers: o.workers ?? 32, adoptResources: o.adoptResources ?? true, ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}) },
+      );
+      await sync.start();
+      return new ControlPlane(server, client, types, clusters, scheduler, sync);
+    } catch (e) {
+      client.close();
+      await server.close();
+      throw e;
+    }
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** An admin kubeconfig entry (context NAME) for the federation API. */
+  kubeconfigEntry(name: string): KubeconfigEntry {
+    return this.server.kubeconfigEntry(name);
+  }
+
+  async close(): Promise<void> {
+    await this.sync.stop();
+    await this.scheduler.stop();
+    await this.clusters.stop();
+    await this.types.stop();
+    this.client.close();
+    await this.server.close();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Installs what the federation API needs before its controllers start: the federation's CRDs,
+ * the kube-federation-system namespace, and (on first install only, so that a type an operator
+ * disabled or deleted stays that way) the default FederatedTypeConfigs. The settings given to
+ * `kubefed init` are kept in the ConfigMap `kubefed-config` of that namespace.
+ */
+import type { KObject } from '../apis/object.js';
+import { isAlreadyExists, type KubeClient } from './client/kube-client.js';
+import { FEDERATION_CRDS, KUBEFED_NAMESPACE } from './crds/federation-crds.js';
+import { DEFAULT_TARGET_TYPES, typeConfigFor } from './types.js';
+
+export const FEDERATION_CONFIG_MAP = 'kubefed-config';
+
+export interface FederationSettings {
+  /** The DNS zone of cross-cluster service discovery (`kubefed init --dns-zone-name`). */
+  dnsZoneName?: string;
+  /** The context of the cluster that hosts the control plane (`--host-cluster-context`). */
+  hostClusterContext?: string;
+}
+
+async function ensure(client: KubeClient, obj: KObject): Promise<boolean> {
+  try {
+    await client.create(obj);
+    return true;
+  } catch (e) {
+    if (isAlreadyExists(e)) return false;
+    throw e;
+  }
+}
+
+/** Waits until the API serves a CRD's kind (discovery is refreshed as CRDs become Established). */
+async function waitServed(client: KubeClient, crd: KObject, timeoutMs: number): Promise<void> {
+  const { group, versions, names } = crd.spec;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    client.resetDiscovery();
+    try {
+      await client.resource(`${group}/${versions[0].name}`, names.kind);
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`${names.kind} (${group}) is not served after ${timeoutMs} ms: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** Idempotent: safe on every start of the control plane. Returns whether this was the first install. */
+export async function installFederation(client: KubeClient, settings: FederationSettings = {}, extraCrds: KObject[] = []): Promise<boolean> {
+  const crds = [...FEDERATION_CRDS, ...extraCrds];
+  for (const crd of crds) await ensure(client, crd);
+  await ensure(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUBEFED_NAMESPACE } });
+  for (const crd of crds) await waitServed(client, crd, 30_000);
+  const existing = await client.get('v1', 'ConfigMap', KUBEFED_NAMESPACE, FEDERATION_CONFIG_MAP);
+  const data: Record<string, string> = { ...(existing?.data ?? {}) };
+  if (settings.dnsZoneName) data.dnsZoneName = settings.dnsZoneName;
+  if (settings.hostClusterContext) data.hostClusterContext = settings.hostClusterContext;
+  if (existing) {
+    if (JSON.stringify(data) !== JSON.stringify(existing.data ?? {})) await client.patch('v1', 'ConfigMap', KUBEFED_NAMESPACE, FEDERATION_CONFIG_MAP, { data }, 'merge');
+    return false;
+  }
+  for (const t of DEFAULT_TARGET_TYPES) await ensure(client, typeConfigFor(t));
+  // Written last: its presence means the first install completed.
+  await ensure(client, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: FEDERATION_CONFIG_MAP, namespace: KUBEFED_NAMESPACE }, data });
+  return true;
+}
