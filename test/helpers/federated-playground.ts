@@ -29,11 +29,16 @@ export interface FederatedPlayground {
   stop(): Promise<void>;
 }
 
-export async function startFederatedPlayground(o: { clusters: number; nodes?: number; firstOctet: number; federation?: PlaygroundFederationOptions }): Promise<FederatedPlayground> {
+/** `names` renames the default topology's clusters (seed 004 calls them earth and vulcan). */
+export async function startFederatedPlayground(o: { clusters: number; nodes?: number; firstOctet: number; names?: string[]; federation?: PlaygroundFederationOptions }): Promise<FederatedPlayground> {
   const dir = mkdtempSync(join(tmpdir(), 'kubefed-fedpg-'));
   const logger = pino({ level: process.env.KUBEFED_TEST_LOG ?? 'silent' });
   const topology = defaultTopology(o.clusters, o.nodes ?? 1, undefined, o.firstOctet);
   topology.timing = { ...FAST_TIMING };
+  o.names?.forEach((n, i) => {
+    const c = topology.clusters[i];
+    if (c) topology.clusters[i] = { ...c, name: n, nodes: c.nodes.map((node) => ({ ...node, name: node.name.replace(c.name, n) })) };
+  });
   const pg = await Playground.up({ stateDir: join(dir, 'playground'), topology, logger });
   let cp: ControlPlane;
   try {
