@@ -61,6 +61,7 @@ interface UpOptions {
   reset?: boolean;
   verbose?: boolean;
   federation: boolean;
+  firstOctet?: number;
 }
 
 async function up(o: UpOptions, argv: string[]): Promise<void> {
@@ -68,7 +69,10 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
   const running = readControlInfo(stateDir);
   if (running && isAlive(running.pid)) throw new Error(`a playground is already running with state directory ${stateDir} (pid ${running.pid}); stop it with "kubefed playground down"`);
   if (o.detach) return detach(stateDir, argv);
-  const topology = o.topology ? loadTopologyFile(resolve(o.topology)) : defaultTopology(o.clusters ?? DEFAULT_CLUSTERS, o.nodes ?? DEFAULT_NODES);
+  const topology = o.topology ? loadTopologyFile(resolve(o.topology)) : defaultTopology(o.clusters ?? DEFAULT_CLUSTERS, o.nodes ?? DEFAULT_NODES, undefined, o.firstOctet);
+  // Cluster i owns 127.<first+i>.0.0/16; another first octet lets two playgrounds run side by side.
+  if (o.firstOctet !== undefined) topology.clusters.forEach((c, i) => (c.octet = o.firstOctet! + i));
+  if (topology.clusters.some((c) => c.octet > 254)) throw new Error(`${topology.clusters.length} clusters do not fit from --first-octet ${o.firstOctet}: the last octet would pass 254`);
   const stored = o.reset ? undefined : Playground.storedTopology(stateDir);
   if (stored && (o.clusters !== undefined || o.topology !== undefined || o.nodes !== undefined)) {
     process.stderr.write(`note: ${stateDir} already holds a playground of ${stored.clusters.length} clusters; reusing it (pass --reset to replace it)\n`);
@@ -164,6 +168,7 @@ export function playgroundCommand(): Command {
       .option('-d, --detach', 'run in the background')
       .option('--reset', 'discard the world stored in the state directory and create a new one')
       .option('--no-federation', 'only the clusters: no federation control plane')
+      .option('--first-octet <n>', 'cluster i serves on 127.<n+i>.0.0/16 (default 10)', positiveInt('--first-octet'))
       .option('-v, --verbose', 'log what every cluster does'),
   ).action((o: UpOptions) => up(o, process.argv.slice(2)));
 

@@ -1,0 +1,223 @@
+/**
+ * Propagation benchmark. For each world (1,000 objects over 9 clusters, 200 objects over 50):
+ * a playground of simulated clusters (its own process), the federation control plane started by
+ * `kubefed init` (its own process, durable storage) with every cluster joined, and this process
+ * as the user: it creates ConfigMaps at the federation and watches every member for them.
+ *
+ * - latency: objects created at a steady rate; time from the create call at the federation to
+ *   the object present in every member (p50/p90/p99);
+ * - throughput: the same number of objects created at once; member writes per second until the
+ *   last copy is present;
+ * - raw: in the same run, this process writes the same objects straight to the member API
+ *   servers (same per-member concurrency as the control plane's member clients), and the ratio
+ *   federation throughput / raw rate.
+ *
+ * Usage: npm run bench:propagation [-- --only 9|50 --rate9 50 --rate50 10 --objects9 1000 --objects50 200 --first-octet 10 --json out.json]
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeClient, type Informer } from '../src/federation/client/kube-client.js';
+import { joinCluster } from '../src/federation/clusters/join.js';
+import { readKubeconfig } from '../src/kubeconfig.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);
+const only = args.includes('--only') ? Number(args[args.indexOf('--only') + 1]) : undefined;
+const firstOctet = opt('first-octet', 10);
+const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const CLI = join(fileURLToPath(import.meta.url), '../../../bin/kubefed.js');
+const NS = 'bench';
+/** The member clients' request cap (KubeClient's default, used by the control plane too). */
+const MEMBER_IN_FLIGHT = 16;
+
+function kubefed(cliArgs: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [CLI, ...cliArgs], { timeout: 300_000, env: { ...process.env, KUBEFED_LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
+      err ? reject(new Error(`kubefed ${cliArgs.join(' ')}: ${stderr || err.message}`)) : resolve(String(stdout)),
+    ),
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function pool<T>(items: T[], inFlight: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: Math.min(inFlight, items.length) }, async () => {
+    while (i < items.length) await fn(items[i++]!);
+  }));
+}
+
+const configMap = (name: string, run: string) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: NS, labels: { 'bench-run': run } },
+  data: { 'app.properties': `name=${name}\nreplicas=3\nfeature.flags=a,b,c\n`, owner: 'bench' },
+});
+
+/** Watches every member for ConfigMaps in the bench namespace and records when each copy arrived. */
+class Arrivals {
+  private readonly seen = new Map<string, Map<string, number>>();
+  private readonly informers: Informer[] = [];
+  private waiters: (() => void)[] = [];
+  constructor(private readonly members: Map<string, KubeClient>) {}
+  async start(): Promise<void> {
+    await Promise.all(
+      [...this.members].map(async ([cluster, client]) => {
+        const inf = await client.informer('v1', 'ConfigMap', { namespace: NS });
+        inf.on('add', (o) => this.arrived(o.metadata?.name ?? '', cluster));
+        await inf.start();
+        this.informers.push(inf);
+      }),
+    );
+  }
+  private arrived(name: string, cluster: string): void {
+    let m = this.seen.get(name);
+    if (!m) this.seen.set(name, (m = new Map()));
+    if (!m.has(cluster)) m.set(cluster, performance.now());
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
+  }
+  /** When the last member got `name` (undefined while some member lacks it). */
+  complete(name: string): number | undefined {
+    const m = this.seen.get(name);
+    if (!m || m.size < this.members.size) return undefined;
+    return Math.max(...m.values());
+  }
+  async waitAll(names: string[], timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (names.some((n) => this.complete(n) === undefined)) {
+      if (performance.now() > deadline) {
+        const missing = names.filter((n) => this.complete(n) === undefined);
+        throw new Error(`${missing.length} objects not in every member after ${timeoutMs} ms (e.g. ${missing[0]}: in ${this.seen.get(missing[0]!)?.size ?? 0}/${this.members.size})`);
+      }
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 200);
+      });
+    }
+  }
+  async stop(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+}
+
+interface WorldResult {
+  clusters: number;
+  objects: number;
+  ratePerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  throughput: { objectsPerSecond: number; memberWritesPerSecond: number; seconds: number };
+  raw: { memberWritesPerSecond: number; seconds: number };
+  ratio: number;
+}
+
+async function clusterReady(fed: KubeClient, names: string[]): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const list = await fed.list('core.kubefed.io/v1beta1', 'KubeFedCluster', { namespace: 'kube-federation-system' });
+    const ready = list.items.filter((c: any) => c.status?.conditions?.some((x: any) => x.type === 'Ready' && x.status === 'True')).length;
+    if (ready === names.length) return;
+    await sleep(200);
+  }
+  throw new Error('members did not all turn Ready');
+}
+
+async function measureWorld(clusters: number, objects: number, rate: number): Promise<WorldResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubefed-bench-prop-'));
+  const pgDir = join(dir, 'playground');
+  const fedDir = join(dir, 'federation');
+  const kubeconfig = join(pgDir, 'kubeconfig');
+  const clients: KubeClient[] = [];
+  try {
+    await kubefed(['playground', 'up', '--detach', '--no-federation', '--clusters', String(clusters), '--nodes', '1', '--first-octet', String(firstOctet), '--state-dir', pgDir]);
+    await kubefed(['init', 'bench', '--state-dir', fedDir, '--kubeconfig', kubeconfig, '--cluster-health-check-period-seconds', '5']);
+    const fed = KubeClient.fromKubeconfig(kubeconfig, 'bench', { maxInFlight: 64 });
+    clients.push(fed);
+    const names = readKubeconfig(kubeconfig).contexts.map((c) => c.name).filter((n) => n !== 'bench');
+    const members = new Map(names.map((n) => [n, KubeClient.fromKubeconfig(kubeconfig, n, { maxInFlight: MEMBER_IN_FLIGHT })]));
+    clients.push(...members.values());
+    await pool(names, 10, async (n) => void (await joinCluster({ federation: fed, member: members.get(n)!, name: n })));
+    await clusterReady(fed, names);
+    await fed.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    const arrivals = new Arrivals(members);
+    await arrivals.start();
+
+    // Latency at a steady rate.
+    const latNames = Array.from({ length: objects }, (_, i) => `lat-${i}`);
+    const started = new Map<string, number>();
+    const t0 = performance.now();
+    await pool(latNames, 64, async (n) => {
+      const due = t0 + (Number(n.slice(4)) * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      started.set(n, performance.now());
+      await fed.create(configMap(n, 'latency'));
+    });
+    await arrivals.waitAll(latNames, 300_000);
+    const lat = latNames.map((n) => arrivals.complete(n)! - started.get(n)!).sort((a, b) => a - b);
+
+    // Throughput: everything at once.
+    const tpNames = Array.from({ length: objects }, (_, i) => `tp-${i}`);
+    const t1 = performance.now();
+    await pool(tpNames, 64, async (n) => void (await fed.create(configMap(n, 'throughput'))));
+    await arrivals.waitAll(tpNames, 600_000);
+    const tpSeconds = (Math.max(...tpNames.map((n) => arrivals.complete(n)!)) - t1) / 1000;
+    await arrivals.stop();
+
+    // Raw: the same writes straight to the members, every member at once.
+    const rawNames = Array.from({ length: objects }, (_, i) => `raw-${i}`);
+    const t2 = performance.now();
+    await Promise.all([...members.values()].map((m) => pool(rawNames, MEMBER_IN_FLIGHT, async (n) => void (await m.create(configMap(n, 'raw'))))));
+    const rawSeconds = (performance.now() - t2) / 1000;
+
+    const writes = objects * clusters;
+    const result: WorldResult = {
+      clusters,
+      objects,
+      ratePerSecond: rate,
+      latencyMs: { p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), max: lat[lat.length - 1]! },
+      throughput: { objectsPerSecond: objects / tpSeconds, memberWritesPerSecond: writes / tpSeconds, seconds: tpSeconds },
+      raw: { memberWritesPerSecond: writes / rawSeconds, seconds: rawSeconds },
+      ratio: writes / tpSeconds / (writes / rawSeconds),
+    };
+    return result;
+  } finally {
+    for (const c of clients) c.close();
+    await kubefed(['stop', 'bench', '--state-dir', fedDir]).catch(() => undefined);
+    await kubefed(['playground', 'down', '--state-dir', pgDir]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const worlds: [number, number, number][] = [
+    [9, opt('objects9', 1000), opt('rate9', 50)],
+    [50, opt('objects50', 200), opt('rate50', 10)],
+  ];
+  const results: WorldResult[] = [];
+  const f = (n: number, d = 0) => n.toFixed(d);
+  const lines = ['Kubefed propagation benchmark (ConfigMaps created at the federation, present in every member)'];
+  for (const [clusters, objects, rate] of worlds) {
+    if (only !== undefined && only !== clusters) continue;
+    const r = await measureWorld(clusters, objects, rate);
+    results.push(r);
+    lines.push(
+      `  ${r.objects} objects over ${r.clusters} clusters, created at ${r.ratePerSecond}/s: latency p50 ${f(r.latencyMs.p50)} ms  p90 ${f(r.latencyMs.p90)} ms  p99 ${f(r.latencyMs.p99)} ms  max ${f(r.latencyMs.max)} ms`,
+      `    all at once: ${f(r.throughput.objectsPerSecond)} objects/s = ${f(r.throughput.memberWritesPerSecond)} member writes/s (${f(r.throughput.seconds, 1)} s)`,
+      `    raw member writes (same writes, straight to the members): ${f(r.raw.memberWritesPerSecond)} writes/s (${f(r.raw.seconds, 1)} s)`,
+      `    federation / raw = ${r.ratio.toFixed(2)}   target >= 0.7: ${r.ratio >= 0.7 ? 'met' : 'MISSED'}`,
+    );
+    if (r.clusters === 50) lines.push(`    p99 ${f(r.latencyMs.p99)} ms at 50 clusters; target < 1000 ms: ${r.latencyMs.p99 < 1000 ? 'met' : 'MISSED'} (ratio ${(r.latencyMs.p99 / 1000).toFixed(2)})`);
+    process.stdout.write(lines.splice(0).join('\n') + '\n');
+  }
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));
+}
+
+main().catch((e) => {
+  process.stderr.write(`benchmark failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});
