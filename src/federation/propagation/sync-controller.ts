@@ -46,6 +46,8 @@ interface TypeWatch {
   type: FederatedTypeInfo;
   plain?: Informer;
   federated?: Informer;
+  /** Both informers hold their initial lists: before that an absent object means nothing. */
+  ready?: boolean;
 }
 
 /** One cluster's outcome: what to report and what to remember. */
@@ -61,6 +63,7 @@ interface ClusterOutcome {
   retry?: boolean;
 }
 
+const isNamespaceType = (t: FederatedTypeInfo) => t.target.kind === 'Namespace' && t.target.group === '';
 const hasFinalizer = (o: KObject) => !!o.metadata?.finalizers?.includes(SYNC_FINALIZER);
 const errText = (e: unknown) => (e instanceof KubeApiError ? (e.body?.message ?? e.message) : e instanceof Error ? e.message : String(e));
 
@@ -179,6 +182,19 @@ export class SyncController {
     }
     if (plain) w.plain = plain;
     if (federated) w.federated = federated;
+    w.ready = true;
+    // Keys seen while the lists were loading were skipped: look at every object now. Objects of
+    // every type wait for the Namespace type (namespace placement), so its readiness wakes all.
+    if (isNamespaceType(type)) this.enqueueAll();
+    else this.enqueueType(w);
+  }
+
+  /** Whether objects of this type can be synced: its informers and the namespaces' are loaded. */
+  private canSync(w: TypeWatch): boolean {
+    if (!w.ready) return false;
+    if (!w.type.target.namespaced) return true;
+    const ns = [...this.watches.values()].find((x) => isNamespaceType(x.type));
+    return !ns || !!ns.ready;
   }
 
   private enqueueNamespaceContents(namespace: string): void {
@@ -206,12 +222,14 @@ export class SyncController {
   }
 
   private enqueueAll(): void {
-    for (const w of this.watches.values()) {
-      for (const o of w.plain?.list() ?? []) this.queue.add(intentKey(w.type, o.metadata?.namespace ?? '', o.metadata?.name ?? ''));
-      for (const o of w.federated?.list() ?? []) {
-        const t = targetOfFederated(w.type, o);
-        this.queue.add(intentKey(w.type, t.namespace, t.name));
-      }
+    for (const w of this.watches.values()) this.enqueueType(w);
+  }
+
+  private enqueueType(w: TypeWatch): void {
+    for (const o of w.plain?.list() ?? []) this.queue.add(intentKey(w.type, o.metadata?.namespace ?? '', o.metadata?.name ?? ''));
+    for (const o of w.federated?.list() ?? []) {
+      const t = targetOfFederated(w.type, o);
+      this.queue.add(intentKey(w.type, t.namespace, t.name));
     }
   }
 
@@ -240,7 +258,7 @@ export class SyncController {
   private async sync(key: string): Promise<void> {
     const { typeName, namespace, name } = parseIntentKey(key);
     const w = this.watches.get(typeName);
-    if (!w || w.type.propagation !== 'Enabled') return;
+    if (!w || w.type.propagation !== 'Enabled' || !this.canSync(w)) return;
     const type = w.type;
     const fed = this.federatedSource(w, namespace, name);
     let plain = w.plain?.get(name, namespace || undefined) as KObject | undefined;
