@@ -7,8 +7,7 @@ import pino from 'pino';
 import { ControlServer, controlRequest, isAlive, readControlInfo } from '../../playground/control.js';
 import { DEFAULT_CLUSTERS, DEFAULT_NODES, defaultTopology, loadTopologyFile } from '../../playground/topology.js';
 import { Playground, type ClusterStatus } from '../../playground/world.js';
-import { FEDERATION_CONTEXT, startPlaygroundFederation } from '../../playground/federate.js';
-import type { ControlPlane } from '../../federation/controlplane.js';
+import { FEDERATION_CONTEXT, spawnPlaygroundFederation, type FederationProcess } from '../../playground/federate.js';
 
 export const DEFAULT_STATE_DIR = '.kubefed/playground';
 
@@ -80,10 +79,10 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
   const logger = pino({ level: o.verbose ? 'info' : process.env.KUBEFED_LOG_LEVEL ?? 'warn' }, pino.destination(2));
   if (o.reset) rmSync(join(stateDir, 'federation'), { recursive: true, force: true });
   const pg = await Playground.up({ stateDir, topology, ...(o.kubeconfig ? { kubeconfig: resolve(o.kubeconfig) } : {}), logger, ...(o.reset ? { reset: true } : {}) });
-  let federation: ControlPlane | undefined;
+  let federation: FederationProcess | undefined;
   if (o.federation) {
     try {
-      federation = await startPlaygroundFederation(pg, logger);
+      federation = await spawnPlaygroundFederation(pg, logger, process.argv[1]!);
     } catch (e) {
       await pg.down();
       throw e;
@@ -95,7 +94,7 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
     stopping = true;
     process.stdout.write('\nStopping the playground...\n');
     await control.stop();
-    await federation?.close();
+    await federation?.stop();
     await pg.down();
     process.exit(0);
   };
