@@ -12,10 +12,10 @@
  *   servers (same per-member concurrency as the control plane's member clients), and the ratio
  *   federation throughput / raw rate.
  *
- * Usage: npm run bench:propagation [-- --only 9|50 --rate9 50 --rate50 10 --objects9 1000 --objects50 200 --first-octet 10 --json out.json]
+ * Usage: npm run bench:propagation [-- --only 9|50 --rate9 50 --rate50 10 --objects9 1000 --objects50 200 --first-octet 10 --json out.json --profile DIR]
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);
 const only = args.includes('--only') ? Number(args[args.indexOf('--only') + 1]) : undefined;
 const firstOctet = opt('first-octet', 10);
+/** Writes a CPU profile of the control plane process there (for finding where its time goes). */
+const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const CLI = join(fileURLToPath(import.meta.url), '../../../bin/kubefed.js');
 const NS = 'bench';
@@ -39,6 +41,48 @@ function kubefed(cliArgs: string[]): Promise<string> {
       err ? reject(new Error(`kubefed ${cliArgs.join(' ')}: ${stderr || err.message}`)) : resolve(String(stdout)),
     ),
   );
+}
+
+/** `kubefed init --foreground` under --cpu-prof (stopped by `kubefed stop`, which writes the profile). */
+function startProfiled(initArgs: string[]): Promise<void> {
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, CLI, ...initArgs, '--foreground'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  child.unref();
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => String(d).includes('serving at') && resolve());
+    child.once('exit', (code) => reject(new Error(`control plane exited (${code})`)));
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+interface CpuShare {
+  playground: number;
+  controlPlane: number;
+  bench: number;
+}
+
+/** Cores each process used over a phase (CPU seconds / wall seconds). */
+function cpuMeter(pids: { playground: number; controlPlane: number }): () => CpuShare {
+  const t0 = performance.now();
+  const start = { playground: cpuSeconds(pids.playground), controlPlane: cpuSeconds(pids.controlPlane), bench: process.cpuUsage() };
+  return () => {
+    const wall = (performance.now() - t0) / 1000;
+    const b = process.cpuUsage(start.bench);
+    return {
+      playground: (cpuSeconds(pids.playground) - start.playground) / wall,
+      controlPlane: (cpuSeconds(pids.controlPlane) - start.controlPlane) / wall,
+      bench: (b.user + b.system) / 1e6 / wall,
+    };
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,9 +154,9 @@ interface WorldResult {
   clusters: number;
   objects: number;
   ratePerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-  throughput: { objectsPerSecond: number; memberWritesPerSecond: number; seconds: number };
-  raw: { memberWritesPerSecond: number; seconds: number };
+  latencyMs: { p50: number; p90: number; p99: number; max: number; maxByTenth: number[] };
+  throughput: { objectsPerSecond: number; memberWritesPerSecond: number; seconds: number; cores: CpuShare };
+  raw: { memberWritesPerSecond: number; seconds: number; cores: CpuShare };
   ratio: number;
 }
 
@@ -134,7 +178,9 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
   const clients: KubeClient[] = [];
   try {
     await kubefed(['playground', 'up', '--detach', '--no-federation', '--clusters', String(clusters), '--nodes', '1', '--first-octet', String(firstOctet), '--state-dir', pgDir]);
-    await kubefed(['init', 'bench', '--state-dir', fedDir, '--kubeconfig', kubeconfig, '--cluster-health-check-period-seconds', '5']);
+    const initArgs = ['init', 'bench', '--state-dir', fedDir, '--kubeconfig', kubeconfig, '--cluster-health-check-period-seconds', '5', '--sync-workers', String(opt('sync-workers', 32))];
+    if (profileDir) await startProfiled(initArgs);
+    else await kubefed(initArgs);
     const fed = KubeClient.fromKubeconfig(kubeconfig, 'bench', { maxInFlight: 64 });
     clients.push(fed);
     const names = readKubeconfig(kubeconfig).contexts.map((c) => c.name).filter((n) => n !== 'bench');
@@ -143,6 +189,7 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
     await pool(names, 10, async (n) => void (await joinCluster({ federation: fed, member: members.get(n)!, name: n })));
     await clusterReady(fed, names);
     await fed.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    const pids = { playground: JSON.parse(readFileSync(join(pgDir, 'control.json'), 'utf8')).pid as number, controlPlane: JSON.parse(readFileSync(join(fedDir, 'controlplane.json'), 'utf8')).pid as number };
     const arrivals = new Arrivals(members);
     await arrivals.start();
 
@@ -158,30 +205,39 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
       await fed.create(configMap(n, 'latency'));
     });
     await arrivals.waitAll(latNames, 300_000);
-    const lat = latNames.map((n) => arrivals.complete(n)! - started.get(n)!).sort((a, b) => a - b);
+    const byOrder = latNames.map((n) => arrivals.complete(n)! - started.get(n)!);
+    const lat = [...byOrder].sort((a, b) => a - b);
+    const tenth = Math.ceil(objects / 10);
+    const maxByTenth = Array.from({ length: 10 }, (_, i) => Math.max(...byOrder.slice(i * tenth, (i + 1) * tenth)));
 
     // Throughput: everything at once.
     const tpNames = Array.from({ length: objects }, (_, i) => `tp-${i}`);
     const t1 = performance.now();
+    const tpCpu = cpuMeter(pids);
     await pool(tpNames, 64, async (n) => void (await fed.create(configMap(n, 'throughput'))));
     await arrivals.waitAll(tpNames, 600_000);
     const tpSeconds = (Math.max(...tpNames.map((n) => arrivals.complete(n)!)) - t1) / 1000;
-    await arrivals.stop();
+    const tpShare = tpCpu();
+
 
     // Raw: the same writes straight to the members, every member at once.
     const rawNames = Array.from({ length: objects }, (_, i) => `raw-${i}`);
     const t2 = performance.now();
+    const rawCpu = cpuMeter(pids);
     await Promise.all([...members.values()].map((m) => pool(rawNames, MEMBER_IN_FLIGHT, async (n) => void (await m.create(configMap(n, 'raw'))))));
     const rawSeconds = (performance.now() - t2) / 1000;
+    const rawShare = rawCpu();
+    // The same observers in both phases: the watches on every member stay open during the raw writes.
+    await arrivals.stop();
 
     const writes = objects * clusters;
     const result: WorldResult = {
       clusters,
       objects,
       ratePerSecond: rate,
-      latencyMs: { p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), max: lat[lat.length - 1]! },
-      throughput: { objectsPerSecond: objects / tpSeconds, memberWritesPerSecond: writes / tpSeconds, seconds: tpSeconds },
-      raw: { memberWritesPerSecond: writes / rawSeconds, seconds: rawSeconds },
+      latencyMs: { p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), max: lat[lat.length - 1]!, maxByTenth },
+      throughput: { objectsPerSecond: objects / tpSeconds, memberWritesPerSecond: writes / tpSeconds, seconds: tpSeconds, cores: tpShare },
+      raw: { memberWritesPerSecond: writes / rawSeconds, seconds: rawSeconds, cores: rawShare },
       ratio: writes / tpSeconds / (writes / rawSeconds),
     };
     return result;
@@ -200,6 +256,7 @@ async function main(): Promise<void> {
   ];
   const results: WorldResult[] = [];
   const f = (n: number, d = 0) => n.toFixed(d);
+  const cores = (c: CpuShare) => `cores used: members ${c.playground.toFixed(2)}, control plane ${c.controlPlane.toFixed(2)}, this process ${c.bench.toFixed(2)}`;
   const lines = ['Kubefed propagation benchmark (ConfigMaps created at the federation, present in every member)'];
   for (const [clusters, objects, rate] of worlds) {
     if (only !== undefined && only !== clusters) continue;
@@ -207,8 +264,9 @@ async function main(): Promise<void> {
     results.push(r);
     lines.push(
       `  ${r.objects} objects over ${r.clusters} clusters, created at ${r.ratePerSecond}/s: latency p50 ${f(r.latencyMs.p50)} ms  p90 ${f(r.latencyMs.p90)} ms  p99 ${f(r.latencyMs.p99)} ms  max ${f(r.latencyMs.max)} ms`,
-      `    all at once: ${f(r.throughput.objectsPerSecond)} objects/s = ${f(r.throughput.memberWritesPerSecond)} member writes/s (${f(r.throughput.seconds, 1)} s)`,
-      `    raw member writes (same writes, straight to the members): ${f(r.raw.memberWritesPerSecond)} writes/s (${f(r.raw.seconds, 1)} s)`,
+      `    slowest per tenth of the run (creation order): ${r.latencyMs.maxByTenth.map((x) => f(x)).join(', ')} ms`,
+      `    all at once: ${f(r.throughput.objectsPerSecond)} objects/s = ${f(r.throughput.memberWritesPerSecond)} member writes/s (${f(r.throughput.seconds, 1)} s; ${cores(r.throughput.cores)})`,
+      `    raw member writes (same writes, straight to the members): ${f(r.raw.memberWritesPerSecond)} writes/s (${f(r.raw.seconds, 1)} s; ${cores(r.raw.cores)})`,
       `    federation / raw = ${r.ratio.toFixed(2)}   target >= 0.7: ${r.ratio >= 0.7 ? 'met' : 'MISSED'}`,
     );
     if (r.clusters === 50) lines.push(`    p99 ${f(r.latencyMs.p99)} ms at 50 clusters; target < 1000 ms: ${r.latencyMs.p99 < 1000 ? 'met' : 'MISSED'} (ratio ${(r.latencyMs.p99 / 1000).toFixed(2)})`);

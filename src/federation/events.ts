@@ -15,7 +15,7 @@ export class EventRecorder {
     private readonly log: Logger,
   ) {}
 
-  async record(obj: KObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  record(obj: KObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
     const namespace = obj.metadata?.namespace || 'default';
     const now = nowTimestamp();
     const event: KObject = {
@@ -31,10 +31,7 @@ export class EventRecorder {
       lastTimestamp: now,
       count: 1,
     };
-    try {
-      await this.client.create(event);
-    } catch (err) {
-      this.log.debug({ err: String(err), reason }, 'event not recorded');
-    }
+    // Not awaited: a sync does not wait for (or fail on) its events.
+    this.client.create(event).catch((err: unknown) => this.log.debug({ err: String(err), reason }, 'event not recorded'));
   }
 }

@@ -51,6 +51,7 @@ interface InitOptions {
   clusterHealthCheckFailureThreshold?: number;
   clusterHealthCheckSuccessThreshold?: number;
   storageSync: string;
+  syncWorkers?: number;
   verbose?: boolean;
 }
 
@@ -70,6 +71,7 @@ async function serve(name: string, o: InitOptions, kubeconfig: string, stateDir:
     storageSync: o.storageSync as 'full' | 'normal',
     logger,
     adoptResources: o.adoptResources === 'Enabled',
+    ...(o.syncWorkers ? { workers: o.syncWorkers } : {}),
     clusterHealth: Object.fromEntries(Object.entries(health).filter(([, v]) => v !== undefined)),
     ...(o.dnsZoneName ? { dnsZoneName: o.dnsZoneName } : {}),
     ...(o.hostClusterContext ? { hostClusterContext: o.hostClusterContext } : {}),
@@ -157,6 +159,7 @@ export function initCommand(): Command {
     .option('--cluster-health-check-failure-threshold <n>', 'failed probes before a cluster is NotReady/Offline (default 3)', positive('--cluster-health-check-failure-threshold'))
     .option('--cluster-health-check-success-threshold <n>', 'successful probes before it is Ready again (default 1)', positive('--cluster-health-check-success-threshold'))
     .option('--storage-sync <mode>', 'full (fsync every commit) or normal (survives process crashes only)', 'full')
+    .option('--sync-workers <n>', 'objects propagated at once (default 32)', positive('--sync-workers'))
     .option('--foreground', 'run in this process instead of the background')
     .option('-v, --verbose', 'log what the controllers do')
     .action((name: string, o: InitOptions, cmd: Command) => init(name, o, cmd));

@@ -10,6 +10,7 @@
  * and must keep them exactly as written.
  */
 import https from 'node:https';
+import tls from 'node:tls';
 import { KubeConfig, ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
 import type { KObject } from '../../apis/object.js';
 
@@ -137,7 +138,9 @@ export class KubeClient {
       // client-node put a throwaway agent here; we keep one pooled, keep-alive agent per API.
       delete (o as { agent?: unknown }).agent;
       this.tls = o;
-      this.agent = new https.Agent({ keepAlive: true, maxSockets: this.opts.maxInFlight ?? 16, ca: o.ca, cert: o.cert, key: o.key, ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) });
+      // One SecureContext for every connection: given ca/cert/key, each new socket would parse them again.
+      const secureContext = tls.createSecureContext({ ...(o.ca ? { ca: o.ca } : {}), ...(o.cert ? { cert: o.cert } : {}), ...(o.key ? { key: o.key } : {}) });
+      this.agent = new https.Agent({ keepAlive: true, maxSockets: this.opts.maxInFlight ?? 16, secureContext, ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) });
     }
     return { tls: this.tls, agent: this.agent };
   }

@@ -15,9 +15,14 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/** The template's canonical text, computed once per intent rather than once per cluster. */
+const templateText = new WeakMap<KObject, string>();
+
 /** Hash of everything the federation decides for one cluster's copy. */
 export function intentHash(intent: Intent, cluster: string, replicas: number | undefined): string {
-  return createHash('sha1').update(canonical({ t: intent.template, o: intent.overrides[cluster] ?? null, r: replicas ?? null })).digest('base64url').slice(0, 16);
+  let t = templateText.get(intent.template);
+  if (t === undefined) templateText.set(intent.template, (t = canonical(intent.template)));
+  return createHash('sha1').update(`{"o":${canonical(intent.overrides[cluster] ?? null)},"r":${replicas ?? 'null'},"t":${t}}`).digest('base64url').slice(0, 16);
 }
 
 /** Fields a member sets on its own copy that a write from the federation must keep. */

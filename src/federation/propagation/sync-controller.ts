@@ -76,6 +76,8 @@ export class SyncController {
   private readonly watches = new Map<string, TypeWatch>();
   private readonly clients = new Map<string, MemberCluster['client']>();
   private readonly unsubscribe: (() => void)[] = [];
+  /** uid → resourceVersion of our last finalizer patch, until its update event arrives. */
+  private readonly ownWrites = new Map<string, string>();
   private stopped = false;
 
   constructor(
@@ -164,7 +166,15 @@ export class SyncController {
         try {
           this.ctx.federation.resetDiscovery();
           const inf = await this.ctx.federation.informer(apiVersion, kind);
-          for (const ev of ['add', 'update', 'delete'] as const) inf.on(ev, (o: KObject) => enqueue(o, federated));
+          inf.on('add', (o: KObject) => enqueue(o, federated));
+          inf.on('delete', (o: KObject) => {
+            if (o.metadata?.uid) this.ownWrites.delete(o.metadata.uid);
+            enqueue(o, federated);
+          });
+          // Our own finalizer patch coming back changes nothing the sync that made it did not know.
+          inf.on('update', (o: KObject) => {
+            if (!this.isOwnEcho(o)) enqueue(o, federated);
+          });
           inf.on('error', () => undefined);
           await inf.start();
           return inf;
@@ -280,7 +290,7 @@ export class SyncController {
       intent = fed ? federatedIntent(type, source, infos, nsClusters) : plainIntent(type, source, infos, nsClusters);
     } catch (e) {
       // Admission rejects bad placement; this guards objects stored before it existed.
-      await this.events.record(source, 'Warning', 'ComputePlacementFailed', errText(e));
+      this.events.record(source, 'Warning', 'ComputePlacementFailed', errText(e));
       return;
     }
     await this.propagate(intent, clusters);
@@ -304,7 +314,7 @@ export class SyncController {
       await this.records.remove(type, namespace, name);
       await this.setFinalizer(intent.source, false);
       const gone = outcomes.filter((o) => o.action === 'deleted' || o.action === 'orphaned').map((o) => o.result.cluster);
-      if (gone.length) await this.events.record(intent.source, 'Normal', intent.orphan ? 'Orphaned' : 'DeletedInClusters', `${intent.orphan ? 'left in place' : 'deleted'} in ${gone.join(', ')}`);
+      if (gone.length) this.events.record(intent.source, 'Normal', intent.orphan ? 'Orphaned' : 'DeletedInClusters', `${intent.orphan ? 'left in place' : 'deleted'} in ${gone.join(', ')}`);
       return;
     }
     const entries = outcomes.flatMap((o) => (o.record ? [o.record] : []));
@@ -318,9 +328,9 @@ export class SyncController {
   private async recordEvents(intent: Intent, outcomes: ClusterOutcome[], previous: Map<string, ClusterRecord>): Promise<void> {
     const by = (a: ClusterOutcome['action']) => outcomes.filter((o) => o.action === a).map((o) => o.result.cluster);
     const parts = (['created', 'updated', 'adopted', 'deleted', 'orphaned'] as const).flatMap((a) => (by(a).length ? [`${a} in ${by(a).join(', ')}`] : []));
-    if (parts.length) await this.events.record(intent.source, 'Normal', 'Propagated', parts.join('; '));
+    if (parts.length) this.events.record(intent.source, 'Normal', 'Propagated', parts.join('; '));
     const failed = outcomes.filter((o) => !['Ok', 'NotSelected', 'ClusterNotReady', 'WaitingForRemoval'].includes(o.result.status) && previous.get(o.result.cluster)?.status !== o.result.status);
-    for (const f of failed) await this.events.record(intent.source, 'Warning', f.result.status, `cluster ${f.result.cluster}: ${f.result.message ?? f.result.status}`);
+    for (const f of failed) this.events.record(intent.source, 'Warning', f.result.status, `cluster ${f.result.cluster}: ${f.result.message ?? f.result.status}`);
   }
 
   private adoptionAllowed(intent: Intent): boolean {
@@ -450,11 +460,23 @@ export class SyncController {
   }
 
   /** Adds or removes the sync finalizer; returns the updated object. */
+  /** Whether an update event is the echo of our own finalizer patch (then forgotten). */
+  private isOwnEcho(o: KObject): boolean {
+    const uid = o.metadata?.uid;
+    if (!uid || !this.ownWrites.has(uid)) return false;
+    const mine = this.ownWrites.get(uid) === o.metadata?.resourceVersion;
+    this.ownWrites.delete(uid);
+    return mine;
+  }
+
   private async setFinalizer(obj: KObject, present: boolean): Promise<KObject> {
     const current = obj.metadata?.finalizers ?? [];
     const finalizers = present ? [...current.filter((f) => f !== SYNC_FINALIZER), SYNC_FINALIZER] : current.filter((f) => f !== SYNC_FINALIZER);
     try {
-      return await this.ctx.federation.patch(obj.apiVersion!, obj.kind!, obj.metadata?.namespace || undefined, obj.metadata!.name!, { metadata: { finalizers, resourceVersion: obj.metadata?.resourceVersion } }, 'merge', { fieldManager: this.ctx.fieldManager });
+      const patched = await this.ctx.federation.patch(obj.apiVersion!, obj.kind!, obj.metadata?.namespace || undefined, obj.metadata!.name!, { metadata: { finalizers, resourceVersion: obj.metadata?.resourceVersion } }, 'merge', { fieldManager: this.ctx.fieldManager });
+      // Adding the finalizer is followed by this very sync; removing it may end the object, whose events must still flow.
+      if (present && patched.metadata?.uid && patched.metadata.resourceVersion) this.ownWrites.set(patched.metadata.uid, patched.metadata.resourceVersion);
+      return patched;
     } catch (e) {
       if (!present && isNotFound(e)) return obj;
       throw e;
