@@ -340,7 +340,11 @@ async function orphaningDeletion(client: KubeClient, action: 'enable' | 'disable
 // --- commands --------------------------------------------------------------------------------------
 
 /** --kubeconfig/--context also after the subcommand (the program's global ones apply before it). */
-const withTarget = (c: Command) => c.option('--kubeconfig <file>', 'kubeconfig file').option('--context <name>', 'kubeconfig context of the federation');
+const withTarget = (c: Command) =>
+  c
+    .option('--kubeconfig <file>', 'kubeconfig file')
+    .option('--context <name>', 'kubeconfig context of the federation')
+    .option('--v <level>', 'log verbosity (accepted for kubefedctl compatibility; ignored)');
 const withKubefedNamespace = (c: Command) => c.option('--kubefed-namespace <ns>', 'namespace of the federation control plane', KUBEFED_NAMESPACE);
 
 async function withClient<T>(cmd: Command, fn: (client: KubeClient) => Promise<T>): Promise<T> {
