@@ -55,9 +55,9 @@ export interface FederationProcess {
   stop(): Promise<void>;
 }
 
-/** As a child process of the `kubefed` CLI at `cli`: resolves once it serves and every cluster is joined. */
+/** As a child process of the `kubefed` CLI at `cli`: resolves once it serves and every cluster is joined; "federation" is the current context, as in-process. */
 export async function spawnPlaygroundFederation(pg: Playground, logger: Logger, cli: string): Promise<FederationProcess> {
-  const child = spawn(process.execPath, [cli, 'init', FEDERATION_CONTEXT, '--foreground', '--state-dir', join(pg.stateDir, 'federation'), '--kubeconfig', pg.kubeconfig, '--storage-sync', 'normal'], {
+  const child = spawn(process.execPath, [cli, 'init', FEDERATION_CONTEXT, '--foreground', '--state-dir', join(pg.stateDir, 'federation'), '--kubeconfig', pg.kubeconfig, '--make-current', '--storage-sync', 'normal'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -52,6 +52,7 @@ interface InitOptions {
   clusterHealthCheckSuccessThreshold?: number;
   storageSync: string;
   syncWorkers?: number;
+  makeCurrent?: boolean;
   verbose?: boolean;
 }
 
@@ -76,7 +77,7 @@ async function serve(name: string, o: InitOptions, kubeconfig: string, stateDir:
     ...(o.dnsZoneName ? { dnsZoneName: o.dnsZoneName } : {}),
     ...(o.hostClusterContext ? { hostClusterContext: o.hostClusterContext } : {}),
   });
-  mergeKubeconfig(kubeconfig, [cp.kubeconfigEntry(name)], { makeCurrent: false });
+  mergeKubeconfig(kubeconfig, [cp.kubeconfigEntry(name)], { makeCurrent: !!o.makeCurrent });
   writeFileSync(join(stateDir, PID_FILE), JSON.stringify({ pid: process.pid, url: cp.url, name } satisfies RunningInfo));
   process.stdout.write(`Federation "${name}" serving at ${cp.url}; context "${name}" written to ${kubeconfig}\n`);
   let stopping = false;
@@ -160,6 +161,7 @@ export function initCommand(): Command {
     .option('--cluster-health-check-success-threshold <n>', 'successful probes before it is Ready again (default 1)', positive('--cluster-health-check-success-threshold'))
     .option('--storage-sync <mode>', 'full (fsync every commit) or normal (survives process crashes only)', 'full')
     .option('--sync-workers <n>', 'objects propagated at once (default 32)', positive('--sync-workers'))
+    .option('--make-current', 'make context NAME the kubeconfig\'s current context')
     .option('--foreground', 'run in this process instead of the background')
     .option('-v, --verbose', 'log what the controllers do')
     .action((name: string, o: InitOptions, cmd: Command) => init(name, o, cmd));
