@@ -370,7 +370,11 @@ export class SyncController {
       } catch (e) {
         return fail('ApplyOverridesFailed', e, member);
       }
-      if (alreadyApplied(desired, member)) return ok(member);
+      // "Every desired field is there" cannot see what the federation stopped asking for (a
+      // removed override, label or template field): it only stands in when no record says what
+      // was decided last (e.g. after a crash), or when that decision is unchanged and the member
+      // merely moved on (its controllers, status, defaults).
+      if ((rec?.hash === undefined || rec.hash === hash) && alreadyApplied(desired, member)) return ok(member);
       try {
         const updated = await c.client.replace(desired, { fieldManager: this.ctx.fieldManager });
         this.cache.noteWritten(cluster, type, updated);
