@@ -27,7 +27,7 @@ const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);
 const only = args.includes('--only') ? Number(args[args.indexOf('--only') + 1]) : undefined;
 const firstOctet = opt('first-octet', 10);
-/** Writes a CPU profile of the control plane process there (for finding where its time goes). */
+/** Writes CPU profiles of the control plane process there, and of the playground in DIR/playground (for finding where time goes). */
 const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const CLI = join(fileURLToPath(import.meta.url), '../../../bin/kubefed.js');
@@ -35,9 +35,9 @@ const NS = 'bench';
 /** The member clients' request cap (KubeClient's default, used by the control plane too). */
 const MEMBER_IN_FLIGHT = 16;
 
-function kubefed(cliArgs: string[]): Promise<string> {
+function kubefed(cliArgs: string[], nodeArgs: string[] = []): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(process.execPath, [CLI, ...cliArgs], { timeout: 300_000, env: { ...process.env, KUBEFED_LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
+    execFile(process.execPath, [...nodeArgs, CLI, ...cliArgs], { timeout: 300_000, env: { ...process.env, KUBEFED_LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
       err ? reject(new Error(`kubefed ${cliArgs.join(' ')}: ${stderr || err.message}`)) : resolve(String(stdout)),
     ),
   );
@@ -177,7 +177,7 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
   const kubeconfig = join(pgDir, 'kubeconfig');
   const clients: KubeClient[] = [];
   try {
-    await kubefed(['playground', 'up', '--detach', '--no-federation', '--clusters', String(clusters), '--nodes', '1', '--first-octet', String(firstOctet), '--state-dir', pgDir]);
+    await kubefed(['playground', 'up', '--detach', '--no-federation', '--clusters', String(clusters), '--nodes', '1', '--first-octet', String(firstOctet), '--state-dir', pgDir], profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/playground`] : []);
     const initArgs = ['init', 'bench', '--state-dir', fedDir, '--kubeconfig', kubeconfig, '--cluster-health-check-period-seconds', '5', '--sync-workers', String(opt('sync-workers', 32))];
     if (profileDir) await startProfiled(initArgs);
     else await kubefed(initArgs);

@@ -125,6 +125,21 @@ describe('ServiceAccountTokens', () => {
     expect(await tokens.verify(token)).toBeNull();
   });
 
+  it('a token checked before is still re-checked for existence, time and signature bytes', async () => {
+    const { tokens, issue, clock, serviceAccounts } = fixture();
+    const { token } = await issue();
+    for (let i = 0; i < 3; i++) expect(await tokens.verify(token)).toMatchObject({ name: 'builder' });
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const flipped = `${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(await tokens.verify(flipped)).toBeNull();
+    serviceAccounts.delete('team-a/builder');
+    expect(await tokens.verify(token)).toBeNull();
+    serviceAccounts.set('team-a/builder', { uid: 'sa-uid-1' });
+    expect(await tokens.verify(token)).toMatchObject({ name: 'builder' });
+    clock.now += 3600_000 + 61_000;
+    expect(await tokens.verify(token)).toBeNull();
+  });
+
   it('accepts keys rotated out but still listed, and RSA keys', async () => {
     const { privateKey } = generateKeyPairSync('rsa', {
       modulusLength: 2048,

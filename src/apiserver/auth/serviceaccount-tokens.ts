@@ -12,6 +12,9 @@ import { GROUP_SERVICE_ACCOUNTS, serviceAccountUsername, type UserInfo } from '.
 export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const LEGACY_ISSUER = 'kubernetes/serviceaccount';
 
+/** How many distinct tokens with checked signatures are remembered (oldest forgotten first). */
+const VERIFIED_SIGNATURES_KEPT = 1024;
+
 /** go-jose's default leeway, which kube-apiserver uses for exp/nbf/iat. */
 const LEEWAY_SECONDS = 60;
 
@@ -124,6 +127,14 @@ export class ServiceAccountTokens {
   private readonly signingKid: string;
   private readonly verificationKeys: VerificationKey[];
   private readonly now: () => number;
+  /**
+   * Tokens whose signature already checked out, with their claims. A signature stays valid for
+   * the life of this object (its keys never change), while expiry, audience and the existence of
+   * the ServiceAccount are still checked on every request — so this only spares the public-key
+   * operation, which otherwise dominates the cost of a request (kube-apiserver caches whole
+   * token authentications for 10 s; this is narrower).
+   */
+  private readonly verifiedSignatures = new Map<string, Record<string, unknown>>();
 
   constructor(private readonly options: ServiceAccountTokensOptions) {
     this.issuer = options.issuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER;
@@ -275,6 +286,17 @@ export class ServiceAccountTokens {
   }
 
   private decodeAndCheckSignature(token: string): { claims: Record<string, unknown> } | null {
+    const known = this.verifiedSignatures.get(token);
+    if (known) return { claims: known };
+    const checked = this.checkSignature(token);
+    if (checked) {
+      if (this.verifiedSignatures.size >= VERIFIED_SIGNATURES_KEPT) this.verifiedSignatures.delete(this.verifiedSignatures.keys().next().value!);
+      this.verifiedSignatures.set(token, checked.claims);
+    }
+    return checked;
+  }
+
+  private checkSignature(token: string): { claims: Record<string, unknown> } | null {
     const parts = token.split('.');
     if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) return null;
     const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];

@@ -112,7 +112,8 @@ async function detach(stateDir: string, argv: string[]): Promise<void> {
   const logFile = join(stateDir, 'playground.log');
   const out = openSync(logFile, 'a');
   const args = argv.filter((a) => a !== '--detach' && a !== '-d');
-  const child = spawn(process.execPath, [process.argv[1]!, ...args], {
+  // Node's own flags (e.g. --cpu-prof) carry over to the background process.
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
     detached: true,
     stdio: ['ignore', out, out],
     env: { ...process.env, KUBEFED_PLAYGROUND_DETACHED: '1' },

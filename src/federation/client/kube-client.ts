@@ -2,15 +2,17 @@
  * How federation controllers talk to a Kubernetes API (the federation's or a member's):
  * @kubernetes/client-node provides the configuration and credentials (KubeConfig), watches
  * and informers (Watch, ListWatch); requests go over one keep-alive connection pool per API
- * with plain JSON bodies, and a cap on requests in flight per API.
+ * (undici, which spends far less CPU per request than node:https — the control plane makes
+ * thousands a second) with plain JSON bodies, and a cap on requests in flight per API.
  *
  * Why not client-node's typed clients for requests: version 1.x builds a new TLS agent for every
  * request (a handshake per write), and its typed serializer drops fields its models do not know
  * and turns timestamps into Dates. The federation copies objects of any kind between clusters
  * and must keep them exactly as written.
  */
-import https from 'node:https';
+import type https from 'node:https';
 import tls from 'node:tls';
+import { Pool, type Dispatcher } from 'undici';
 import { KubeConfig, ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
 import type { KObject } from '../../apis/object.js';
 
@@ -103,9 +105,15 @@ export function kubeConfigFor(name: string, c: Credentials): KubeConfig {
   return kc;
 }
 
+/** Where requests go: a keep-alive pool per API, and the headers every request carries. */
+interface Connection {
+  headers: Record<string, string>;
+  pool: Pool;
+  probes: Pool;
+}
+
 export class KubeClient {
-  private agent: https.Agent | undefined;
-  private tls: https.RequestOptions | undefined;
+  private conn: Connection | undefined;
   private readonly discovery = new Map<string, Promise<ApiResourceInfo[]>>();
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
@@ -131,18 +139,22 @@ export class KubeClient {
   }
 
   /** TLS material and auth headers from the KubeConfig, resolved once per client. */
-  private async connection(): Promise<{ tls: https.RequestOptions; agent: https.Agent }> {
-    if (!this.tls || !this.agent) {
+  private async connection(): Promise<Connection> {
+    if (!this.conn) {
       const o: https.RequestOptions = {};
       await this.kc.applyToHTTPSOptions(o);
-      // client-node put a throwaway agent here; we keep one pooled, keep-alive agent per API.
-      delete (o as { agent?: unknown }).agent;
-      this.tls = o;
       // One SecureContext for every connection: given ca/cert/key, each new socket would parse them again.
       const secureContext = tls.createSecureContext({ ...(o.ca ? { ca: o.ca } : {}), ...(o.cert ? { cert: o.cert } : {}), ...(o.key ? { key: o.key } : {}) });
-      this.agent = new https.Agent({ keepAlive: true, maxSockets: this.opts.maxInFlight ?? 16, secureContext, ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) });
+      const connect = { secureContext, ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}), ...(o.servername ? { servername: o.servername } : {}) };
+      const origin = new URL(this.server).origin;
+      this.conn = {
+        headers: { accept: 'application/json', ...(o.headers as Record<string, string> | undefined), 'user-agent': this.opts.userAgent ?? 'kubefed-controller-manager' },
+        pool: new Pool(origin, { connections: this.opts.maxInFlight ?? 16, connect }),
+        // Health probes get their own connection, so a busy pool does not read as an unhealthy cluster.
+        probes: new Pool(origin, { connections: 1, connect }),
+      };
     }
-    return { tls: this.tls, agent: this.agent };
+    return this.conn;
   }
 
   private async acquire(): Promise<void> {
@@ -165,39 +177,20 @@ export class KubeClient {
     if (this.closed) throw new Error('client is closed');
     await this.acquire();
     try {
-      const { tls, agent } = await this.connection();
-      const url = new URL(path, this.server);
+      const { headers: base, pool } = await this.connection();
       const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const headers: Record<string, string> = { accept: 'application/json', ...(tls.headers as Record<string, string>), 'user-agent': this.opts.userAgent ?? 'kubefed-controller-manager' };
-      if (data !== undefined) {
-        headers['content-type'] = contentType;
-        headers['content-length'] = String(Buffer.byteLength(data));
+      const headers = data === undefined ? base : { ...base, 'content-type': contentType };
+      const timeout = this.opts.timeoutMs ?? 30_000;
+      const res = await pool.request({ method: method as Dispatcher.HttpMethod, path, headers, ...(data !== undefined ? { body: data } : {}), headersTimeout: timeout, bodyTimeout: timeout });
+      const text = await res.body.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = { message: text };
       }
-      return await new Promise<T>((resolve, reject) => {
-        const req = https.request(
-          { method, hostname: url.hostname, port: url.port, path: url.pathname + url.search, agent, headers, ...(tls.servername ? { servername: tls.servername } : {}), timeout: this.opts.timeoutMs ?? 30_000 },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              let json: unknown;
-              try {
-                json = text ? JSON.parse(text) : undefined;
-              } catch {
-                json = { message: text };
-              }
-              const status = res.statusCode ?? 0;
-              if (status >= 400) reject(new KubeApiError(status, json as KubeApiError['body'], `${method} ${url.pathname}`));
-              else resolve(json as T);
-            });
-            res.on('error', reject);
-          },
-        );
-        req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timed out`)));
-        req.on('error', reject);
-        req.end(data);
-      });
+      if (res.statusCode >= 400) throw new KubeApiError(res.statusCode, json as KubeApiError['body'], `${method} ${path.split('?')[0]}`);
+      return json as T;
     } finally {
       this.release();
     }
@@ -296,17 +289,14 @@ export class KubeClient {
 
   /** GET /healthz (or another health path) with a short timeout. */
   async probe(path = '/healthz', timeoutMs = 3_000): Promise<{ ok: boolean; status?: number; error?: string }> {
-    const { tls, agent } = await this.connection();
-    const url = new URL(path, this.server);
-    return new Promise((resolve) => {
-      const req = https.request({ method: 'GET', hostname: url.hostname, port: url.port, path: url.pathname, agent, headers: { ...(tls.headers as Record<string, string>) }, timeout: timeoutMs }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ ok: res.statusCode === 200, status: res.statusCode ?? 0 }));
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (e) => resolve({ ok: false, error: e.message }));
-      req.end();
-    });
+    try {
+      const { headers, probes } = await this.connection();
+      const res = await probes.request({ method: 'GET', path, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+      await res.body.dump();
+      return { ok: res.statusCode === 200, status: res.statusCode };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
   }
 
   /**
@@ -354,6 +344,7 @@ export class KubeClient {
 
   close(): void {
     this.closed = true;
-    this.agent?.destroy();
+    void this.conn?.pool.destroy().catch(() => undefined);
+    void this.conn?.probes.destroy().catch(() => undefined);
   }
 }
