@@ -9,9 +9,11 @@ import { isPlainObject, type KObject } from '../apis/object.js';
 import { duplicate, FieldPath, invalid, notSupported, required, type FieldError } from '../apis/validation/field.js';
 import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../apis/validation/names.js';
 import type { AdmissionPlugin } from '../apiserver/rest/context.js';
+import type { ResourceType } from '../apiserver/registry/types.js';
 import { CORE_GROUP, SCHEDULING_GROUP, TYPES_GROUP } from './crds/federation-crds.js';
 import { CLUSTER_SELECTOR_ANNOTATION, parseClusterSelector } from './placement/cluster-selector.js';
 import { validateOverrides } from './placement/overrides.js';
+import { SYNC_FINALIZER } from './propagation/intent.js';
 import { DEPLOYMENT_PREFERENCES_ANNOTATION, RS_PREFERENCES_ANNOTATION, parsePreferencesAnnotation } from './placement/preferences.js';
 
 export const ORPHAN_ANNOTATION = 'kubefed.io/orphan';
@@ -233,9 +235,22 @@ export function validateFederationObject(group: string, kind: string, obj: KObje
   return errs;
 }
 
+export interface FederationAdmissionOptions {
+  /**
+   * Whether a new object of this type will be propagated; such objects get the sync
+   * controller's finalizer at creation, which spares the controller a write per object.
+   */
+  propagated?(type: ResourceType, obj: KObject): boolean;
+}
+
 /** The admission plug-in for the federation API server (creates and updates, not status writes). */
-export function federationAdmission(): AdmissionPlugin {
+export function federationAdmission(opts: FederationAdmissionOptions = {}): AdmissionPlugin {
   return {
+    mutateCreate({ type, obj }) {
+      if (!opts.propagated?.(type, obj)) return;
+      const finalizers = obj.metadata?.finalizers ?? [];
+      if (!finalizers.includes(SYNC_FINALIZER)) obj.metadata = { ...obj.metadata, finalizers: [...finalizers, SYNC_FINALIZER] };
+    },
     validate(req) {
       if (req.subresource === 'status') return [];
       // An object on its way out only loses finalizers; never block that on what it already holds.

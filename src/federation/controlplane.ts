@@ -54,6 +54,7 @@ export class ControlPlane {
 
   static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
     const log = o.logger;
+    let propagation: SyncController | undefined;
     const server = await ApiServer.start({
       dataDir: join(o.dataDir, 'apiserver'),
       port: o.port ?? 0,
@@ -61,7 +62,8 @@ export class ControlPlane {
       ...(o.hosts ? { hosts: o.hosts } : {}),
       storageSync: o.storageSync ?? 'full',
       logger: log.child({ component: 'federation-apiserver' }),
-      admission: [federationAdmission()],
+      // The sync controller's finalizer comes with the create once the controller knows the type.
+      admission: [federationAdmission({ propagated: (type, obj) => propagation?.propagates(type.group, type.kind, obj) ?? false })],
     });
     const creds = server.adminCredentials;
     const client = new KubeClient(kubeConfigFor('federation', { server: server.url, caPem: server.caPem, certPem: creds.certPem, keyPem: creds.keyPem }), { maxInFlight: 64, userAgent: FIELD_MANAGER });
@@ -78,6 +80,7 @@ export class ControlPlane {
         { scheduler, workers: o.workers ?? 32, adoptResources: o.adoptResources ?? true, ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}) },
       );
       await sync.start();
+      propagation = sync;
       return new ControlPlane(server, client, types, clusters, scheduler, sync);
     } catch (e) {
       client.close();

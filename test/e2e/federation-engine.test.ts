@@ -13,7 +13,8 @@
  *   cluster is back and its copy is gone;
  * - a Secret updated while a cluster is stopped reaches it once it starts again;
  * - an isolated cluster is listed Offline/NotReady and gets what was created meanwhile once back;
- * - deleting a namespace at the federation removes its propagated objects from the members.
+ * - deleting a namespace at the federation removes its propagated objects from the members;
+ * - the sync finalizer is set by admission when a propagated object is created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KObject } from '../../src/apis/object.js';
@@ -95,6 +96,27 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fp?.stop();
+});
+
+describe('the sync finalizer', () => {
+  it('comes with the create of a propagated object; not on cluster-local objects nor on the plain container of a Federated<Kind>', async () => {
+    const created = JSON.parse(await fp.ok(['--context=federation', 'create', 'configmap', 'fin-plain', '-n', NS, '--from-literal=k=v', '-o', 'json']));
+    expect(created.metadata.finalizers).toEqual([SYNC_FINALIZER]);
+    const fed = JSON.parse(await fp.ok(['--context=federation', 'create', '-f', '-', '-o', 'json'], JSON.stringify(federated('FederatedConfigMap', NS, 'fin-fed', { data: { k: 'v' } }, everywhere))));
+    expect(fed.metadata.finalizers).toEqual([SYNC_FINALIZER]);
+    const container = JSON.parse(await fp.ok(['--context=federation', 'create', 'configmap', 'fin-fed', '-n', NS, '--from-literal=k=v', '-o', 'json']));
+    expect(container.metadata.finalizers).toBeUndefined();
+    const local = JSON.parse(await fp.ok(['--context=federation', 'create', 'configmap', 'fin-local', '-n', 'kube-system', '--from-literal=k=v', '-o', 'json']));
+    expect(local.metadata.finalizers).toBeUndefined();
+    // The finalizer it came with does its job: deletion waits for the copies, then lets go.
+    for (const c of NAMES) await inCluster(fp, c, ['configmap', '-n', NS, 'fin-plain']);
+    await fp.ok(['--context=federation', 'delete', 'configmap', 'fin-plain', '-n', NS]);
+    for (const c of NAMES) await goneFrom(fp, c, ['configmap', '-n', NS, 'fin-plain']);
+    await fp.ok(['--context=federation', 'delete', 'configmap', 'fin-local', '-n', 'kube-system']);
+    await fp.ok(['--context=federation', 'delete', 'configmap', 'fin-fed', '-n', NS]);
+    await fp.ok(['--context=federation', 'delete', 'federatedconfigmap', 'fin-fed', '-n', NS]);
+    for (const c of NAMES) await goneFrom(fp, c, ['configmap', '-n', NS, 'fin-fed']);
+  });
 });
 
 describe('overrides per cluster', () => {

@@ -6,6 +6,7 @@ import type { KObject } from '../../src/apis/object.js';
 import { errorMessage } from '../../src/apis/validation/field.js';
 import type { ResourceType } from '../../src/apiserver/registry/types.js';
 import { federationAdmission, validateFederationObject } from '../../src/federation/admission.js';
+import { SYNC_FINALIZER } from '../../src/federation/propagation/intent.js';
 import { DEFAULT_TARGET_TYPES, typeConfigFor } from '../../src/federation/types.js';
 
 const groupOf = (o: KObject) => (o.apiVersion!.includes('/') ? o.apiVersion!.split('/')[0]! : '');
@@ -150,5 +151,22 @@ describe('the admission plug-in', () => {
   it('does not look at the spec of kinds outside the federation groups', () => {
     const a = federationAdmission();
     expect(a.validate({ type: type('apps', 'Deployment'), obj: { ...bad, apiVersion: 'apps/v1', kind: 'Deployment' }, operation: 'create' })).toEqual([]);
+  });
+
+  it('adds the sync finalizer to new objects the federation propagates, once', () => {
+    const a = federationAdmission({ propagated: (t, o) => t.kind === 'ConfigMap' && o.metadata?.namespace !== 'kube-system' });
+    const cases: [string, KObject, string[] | undefined][] = [
+      ['propagated', { metadata: { name: 'a', namespace: 'ns' } }, [SYNC_FINALIZER]],
+      ['keeps other finalizers', { metadata: { name: 'a', namespace: 'ns', finalizers: ['example.com/x'] } }, ['example.com/x', SYNC_FINALIZER]],
+      ['already there', { metadata: { name: 'a', namespace: 'ns', finalizers: [SYNC_FINALIZER] } }, [SYNC_FINALIZER]],
+      ['not propagated', { metadata: { name: 'a', namespace: 'kube-system' } }, undefined],
+    ];
+    for (const [what, obj, want] of cases) {
+      a.mutateCreate!({ type: type('', 'ConfigMap'), obj });
+      expect(obj.metadata?.finalizers, what).toEqual(want);
+    }
+    const plain = { metadata: { name: 'a', namespace: 'ns' } };
+    federationAdmission().mutateCreate!({ type: type('', 'ConfigMap'), obj: plain });
+    expect(plain.metadata).toEqual({ name: 'a', namespace: 'ns' });
   });
 });

@@ -35,6 +35,11 @@ export interface Api {
  * its own types this way). Errors become a 422 Invalid naming the fields.
  */
 export interface AdmissionPlugin {
+  /**
+   * Changes an object about to be created, after defaulting and before validation (mutating
+   * admission). What it sets belongs to no field manager, as with kube-apiserver's webhooks.
+   */
+  mutateCreate?(req: { type: ResourceType; obj: KObject }): void;
   validate(req: { type: ResourceType; obj: KObject; old?: KObject; operation: 'create' | 'update'; subresource?: string }): FieldError[];
 }
 

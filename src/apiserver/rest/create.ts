@@ -57,6 +57,7 @@ export async function createObject(
   if (type.strategy.statusSubresource && !type.builtin) delete obj.status;
   await type.strategy.prepareForCreate?.(obj, sctx);
   if (!opts.managedFieldsComputed) recordManagedFields(type, version, obj, undefined, ctx);
+  for (const a of api.admission ?? []) a.mutateCreate?.({ type, obj });
   validateForCreate(api, type, obj, ctx);
   admitNamespace(api, type, obj);
   if (ctx.dryRun) {

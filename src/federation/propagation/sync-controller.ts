@@ -129,6 +129,23 @@ export class SyncController {
     await this.records.stop();
   }
 
+  /**
+   * Whether this controller will propagate a new object of the given group and kind (so its
+   * finalizer may be set when it is created): its type's informers are running, and the object
+   * is neither cluster-local nor the container of a Federated<Kind> of the same name.
+   */
+  propagates(group: string, kind: string, obj: KObject): boolean {
+    for (const w of this.watches.values()) {
+      if (!w.ready) continue;
+      if (w.type.federated.group === group && w.type.federated.kind === kind) return true;
+      if (w.type.target.group !== group || w.type.target.kind !== kind) continue;
+      if (isClusterLocal(w.type, obj)) return false;
+      const name = obj.metadata?.name ?? '';
+      return !(name && this.federatedSource(w, obj.metadata?.namespace ?? '', name));
+    }
+    return false;
+  }
+
   /** Resolves when no sync is queued or running (for tests and benchmarks). */
   idle(): Promise<void> {
     return this.queue.idle();
