@@ -25,7 +25,7 @@ import { bootstrap } from './bootstrap.js';
 import { GarbageCollector } from './controllers/garbage-collector.js';
 import { NamespaceLifecycle } from './controllers/namespace-lifecycle.js';
 import { CrdController } from './crd/controller.js';
-import { forbidden, StatusError, toStatusError } from './errors.js';
+import { badRequest, forbidden, StatusError, toStatusError } from './errors.js';
 import { aggregatedDiscoveryVersion, Discovery } from './handlers/discovery.js';
 import { handleResource, type SubresourceHandler } from './handlers/resource.js';
 import { answerReview } from './handlers/reviews.js';
@@ -293,7 +293,7 @@ export class ApiServer {
     let info: RequestInfo | undefined;
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
-      const path = url.pathname;
+      const path = decodedPath(url.pathname);
       const query = url.searchParams;
       let user: UserInfo | null = await this.authenticator.authenticate(req);
       if (!user) {
@@ -490,5 +490,15 @@ export class ApiServer {
     await this.suspendListener();
     this.cache.stop();
     await this.backend.close();
+  }
+}
+
+/** The request path with %xx escapes decoded, as Go's net/http hands it to kube-apiserver. */
+function decodedPath(raw: string): string {
+  if (!raw.includes('%')) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest(`invalid URL escape in path "${raw}"`);
   }
 }

@@ -73,6 +73,7 @@ const cases: Case[] = [
   { name: 'a bad propagationPolicy', req: { method: 'DELETE', path: `${CM}/sentinel?propagationPolicy=Sideways` }, status: 422, reason: 'Invalid', message: ['propagationPolicy', 'Sideways'] },
   { name: 'an unauthenticated request', req: { path: CM, as: 'anonymous' }, status: 401, reason: 'Unauthorized' },
   { name: 'a bad bearer token', req: { path: CM, as: { token: 'not-a-token' } }, status: 401, reason: 'Unauthorized' },
+  { name: 'a malformed escape in the path', req: { path: `${CM}/a%zz` }, status: 400, reason: 'BadRequest', message: ['invalid URL escape'] },
   { name: 'a create on a named URL', req: { method: 'POST', path: `${CM}/sentinel`, body: '{"kind":"ConfigMap","metadata":{"name":"sentinel"}}' }, status: 405, reason: 'MethodNotAllowed' },
   { name: 'a CRD with a structural schema error', req: { method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'things.example.com' }, spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'things', kind: 'Thing' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { properties: { a: { type: 'string' } } } } } } }] } }) }, status: 422, reason: 'Invalid', message: ['spec.versions[0].schema.openAPIV3Schema.properties[spec].type'] },
 ];
@@ -112,6 +113,16 @@ describe('bad input', () => {
     expect(String(r.headers.warning)).toContain('unknown field \\"extra\\"');
     expect(String(r.headers.warning)).toContain('unknown field \\"metadata.bogus\\"');
     expect(r.json().extra).toBeUndefined();
+  });
+
+  it('decodes percent-escapes in the path, as clients send names with colons', async () => {
+    const roles = '/apis/rbac.authorization.k8s.io/v1/clusterroles';
+    const made = await raw(t, { method: 'POST', path: roles, body: '{"kind":"ClusterRole","metadata":{"name":"example:escaped"},"rules":[]}' });
+    expect(made.status).toBe(201);
+    const got = await raw(t, { path: `${roles}/example%3Aescaped` });
+    expect(got.status).toBe(200);
+    expect(got.json().metadata.name).toBe('example:escaped');
+    expect((await raw(t, { method: 'DELETE', path: `${roles}/example%3aescaped` })).status).toBe(200);
   });
 
   it('answers health and version without credentials', async () => {
