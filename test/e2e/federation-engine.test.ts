@@ -155,6 +155,14 @@ describe('overrides per cluster', () => {
     expect([image(north), north.spec.replicas, north.metadata.labels.x]).toEqual(['nginx:1.25', 1, 'north-only']);
     for (const d of [east, west, north]) expect(d.metadata.labels).toMatchObject({ app: 'web', [MANAGED_LABEL]: 'true' });
     await federatedStatus(fp, 'federateddeployments', NS, 'web', { [EAST]: 'Ok', [WEST]: 'Ok', [NORTH]: 'Ok' });
+    // kubectl describe at the federation: the per-cluster picture, the condition and the events.
+    const described = await eventually(async () => {
+      const out = await fp.ok(['--context=federation', 'describe', 'federateddeployment', 'web', '-n', NS]);
+      return /Normal\s+Propagated\s+/.test(out) ? out : undefined;
+    }, 'describe showing the Propagated event', WAIT);
+    for (const c of NAMES) expect(described).toMatch(new RegExp(`Name:\\s+${c}\\s+Status:\\s+Ok`));
+    expect(described).toMatch(/Status:\s+True\s+Type:\s+Propagation/);
+    expect(described).toMatch(new RegExp(`Propagated\\s+\\S+\\s+\\S+\\s+created in (${NAMES.join('|')}), (${NAMES.join('|')}), (${NAMES.join('|')})`));
     // The copies run: two pods in west, one elsewhere.
     await inCluster(fp, WEST, ['deploy', '-n', NS, 'web'], (d) => d.status?.readyReplicas === 2, 'with 2 ready replicas');
     await inCluster(fp, EAST, ['deploy', '-n', NS, 'web'], (d) => d.status?.readyReplicas === 1, 'with 1 ready replica');
