@@ -58,7 +58,9 @@ describe('Endpoints', () => {
     const ep = await eventually(() => {
       const e = client.get(ENDPOINTS, 'default', 'web');
       const n = (e?.subsets ?? []).reduce((k: number, s: KObject) => k + (s.addresses?.length ?? 0) + (s.notReadyAddresses?.length ?? 0), 0);
-      return n === 7 ? e : undefined;
+      // Every address listed, and the controller has seen every readiness change (only web-c is not ready).
+      const notReady = (e?.subsets ?? []).flatMap((s: KObject) => (s.notReadyAddresses ?? []).map((a: KObject) => a.targetRef?.name));
+      return n === 7 && notReady.every((name: string) => name === 'web-c') ? e : undefined;
     }, 'endpoints for web');
     expect(ep.metadata!.labels).toEqual({ team: 'blue' });
 
