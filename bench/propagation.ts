@@ -65,6 +65,12 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** The processes whose CPU a phase measures. */
+interface Pids {
+  playground: number;
+  controlPlane: number;
+}
+
 interface CpuShare {
   playground: number;
   controlPlane: number;
@@ -72,7 +78,7 @@ interface CpuShare {
 }
 
 /** Cores each process used over a phase (CPU seconds / wall seconds). */
-function cpuMeter(pids: { playground: number; controlPlane: number }): () => CpuShare {
+function cpuMeter(pids: Pids): () => CpuShare {
   const t0 = performance.now();
   const start = { playground: cpuSeconds(pids.playground), controlPlane: cpuSeconds(pids.controlPlane), bench: process.cpuUsage() };
   return () => {
@@ -178,7 +184,7 @@ interface Round {
 const ROUNDS = opt('rounds', 3);
 
 /** Every object created at the federation at once; seconds until the last copy is in every member. */
-async function federatedPhase(fed: KubeClient, arrivals: Arrivals, pids: { playground: number; controlPlane: number }, objects: number, prefix: string): Promise<PhaseResult> {
+async function federatedPhase(fed: KubeClient, arrivals: Arrivals, pids: Pids, objects: number, prefix: string): Promise<PhaseResult> {
   const names = Array.from({ length: objects }, (_, i) => `${prefix}-${i}`);
   const t0 = performance.now();
   const cpu = cpuMeter(pids);
@@ -189,7 +195,7 @@ async function federatedPhase(fed: KubeClient, arrivals: Arrivals, pids: { playg
 }
 
 /** The same writes straight to the members, every member at once. */
-async function rawPhase(members: KubeClient[], pids: { playground: number; controlPlane: number }, objects: number, prefix: string): Promise<PhaseResult> {
+async function rawPhase(members: KubeClient[], pids: Pids, objects: number, prefix: string): Promise<PhaseResult> {
   const names = Array.from({ length: objects }, (_, i) => `${prefix}-${i}`);
   const t0 = performance.now();
   const cpu = cpuMeter(pids);
@@ -251,20 +257,25 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
     // a few seconds can land on a slow patch), each round with fresh objects.
     const rounds: Round[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const phases = [() => federatedPhase(fed, arrivals, pids, objects, `tp${round}`), () => rawPhase([...members.values()], pids, objects, `raw${round}`)];
-      if (round % 2 === 1) phases.reverse();
-      const results: PhaseResult[] = [];
-      for (const phase of phases) {
-        results.push(await phase());
+      const runTp = () => federatedPhase(fed, arrivals, pids, objects, `tp${round}`);
+      const runRaw = () => rawPhase([...members.values()], pids, objects, `raw${round}`);
+      let tp: PhaseResult;
+      let raw: PhaseResult;
+      if (round % 2 === 0) {
+        tp = await runTp();
         await sleep(1_000);
+        raw = await runRaw();
+      } else {
+        raw = await runRaw();
+        await sleep(1_000);
+        tp = await runTp();
       }
-      const [tp, raw] = round % 2 === 1 ? [results[1]!, results[0]!] : [results[0]!, results[1]!];
+      await sleep(1_000);
       rounds.push({ tp, raw, ratio: raw.seconds / tp.seconds });
     }
     // The same observers in both phases: the watches on every member stay open during the raw writes.
     await arrivals.stop();
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const mid = rounds.find((r) => r.ratio === median(rounds.map((x) => x.ratio)))!;
+    const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]!;
 
     const writes = objects * clusters;
     const result: WorldResult = {
