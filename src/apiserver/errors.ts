@@ -3,75 +3,9 @@
  * reason and message that kube-apiserver would produce for the same situation.
  */
 
-export type StatusReason =
-  | 'BadRequest'
-  | 'Unauthorized'
-  | 'Forbidden'
-  | 'NotFound'
-  | 'AlreadyExists'
-  | 'Conflict'
-  | 'Gone'
-  | 'Expired'
-  | 'Invalid'
-  | 'MethodNotAllowed'
-  | 'NotAcceptable'
-  | 'RequestEntityTooLarge'
-  | 'UnsupportedMediaType'
-  | 'TooManyRequests'
-  | 'InternalError'
-  | 'ServiceUnavailable'
-  | 'Timeout'
-  | 'Unknown';
+import { StatusError, type StatusCause, type StatusDetails, type Status } from '../apis/meta/status.js';
 
-export interface StatusCause {
-  reason?: string;
-  message?: string;
-  field?: string;
-}
-
-export interface StatusDetails {
-  name?: string;
-  group?: string;
-  kind?: string;
-  uid?: string;
-  causes?: StatusCause[];
-  retryAfterSeconds?: number;
-}
-
-export interface Status {
-  kind: 'Status';
-  apiVersion: 'v1';
-  metadata: Record<string, never>;
-  status: 'Success' | 'Failure';
-  message?: string;
-  reason?: StatusReason;
-  details?: StatusDetails;
-  code: number;
-}
-
-export class StatusError extends Error {
-  constructor(
-    readonly code: number,
-    readonly reason: StatusReason,
-    message: string,
-    readonly details?: StatusDetails,
-  ) {
-    super(message);
-  }
-
-  toStatus(): Status {
-    return {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: this.message,
-      reason: this.reason,
-      ...(this.details ? { details: this.details } : {}),
-      code: this.code,
-    };
-  }
-}
+export { StatusError, type Status, type StatusCause, type StatusDetails, type StatusReason } from '../apis/meta/status.js';
 
 export function successStatus(details?: StatusDetails): Status {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', ...(details ? { details } : {}), code: 200 };

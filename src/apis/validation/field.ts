@@ -2,7 +2,7 @@
  * Field errors in the form Kubernetes reports them (k8s.io/apimachinery/pkg/util/validation/field):
  * a path such as `spec.template.spec.containers[0].image`, a type, the bad value and a detail.
  */
-import { StatusError, type StatusCause } from '../../apiserver/errors.js';
+import { StatusError, type StatusCause } from '../meta/status.js';
 
 export type FieldErrorType =
   | 'FieldValueRequired'
