@@ -4,7 +4,9 @@ import { apiserverCommand } from './commands/apiserver.js';
 import { initCommand, stopCommandDef } from './commands/init.js';
 import { joinCommand, unjoinCommand } from './commands/join.js';
 import { playgroundCommand } from './commands/playground.js';
-import { disableCommand, enableCommand, federateCommand, orphaningDeletionCommand } from './commands/types.js';
+import { disableCommand, enableCommand } from './commands/enable.js';
+import { federateCommand } from './commands/federate.js';
+import { orphaningDeletionCommand } from './commands/orphaning-deletion.js';
 
 const program = new Command();
 program

@@ -13,10 +13,8 @@ import type { ResourceType } from '../apiserver/registry/types.js';
 import { CORE_GROUP, SCHEDULING_GROUP, TYPES_GROUP } from './crds/federation-crds.js';
 import { CLUSTER_SELECTOR_ANNOTATION, parseClusterSelector } from './placement/cluster-selector.js';
 import { validateOverrides } from './placement/overrides.js';
-import { SYNC_FINALIZER } from './propagation/intent.js';
+import { ORPHAN_ANNOTATION, SYNC_FINALIZER } from './propagation/intent.js';
 import { DEPLOYMENT_PREFERENCES_ANNOTATION, RS_PREFERENCES_ANNOTATION, parsePreferencesAnnotation } from './placement/preferences.js';
-
-export const ORPHAN_ANNOTATION = 'kubefed.io/orphan';
 
 /** Kinds a ReplicaSchedulingPreference may divide the replicas of. */
 export const RSP_TARGET_KINDS = ['FederatedDeployment', 'FederatedReplicaSet', 'FederatedStatefulSet', 'Deployment', 'ReplicaSet', 'StatefulSet'];

@@ -4,7 +4,7 @@
  * disabled or deleted stays that way) the default FederatedTypeConfigs. The settings given to
  * `kubefed init` are kept in the ConfigMap `kubefed-config` of that namespace.
  */
-import type { KObject } from '../apis/object.js';
+import { deepEqual, type KObject } from '../apis/object.js';
 import { isAlreadyExists, type KubeClient } from './client/kube-client.js';
 import { FEDERATION_CRDS, KUBEFED_NAMESPACE } from './crds/federation-crds.js';
 import { DEFAULT_TARGET_TYPES, typeConfigFor } from './types.js';
@@ -28,28 +28,19 @@ async function ensure(client: KubeClient, obj: KObject): Promise<boolean> {
   }
 }
 
-/** Waits until the API serves a CRD's kind (discovery is refreshed as CRDs become Established). */
-async function waitServed(client: KubeClient, crd: KObject, timeoutMs: number): Promise<void> {
-  const { group, versions, names } = crd.spec;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    client.resetDiscovery();
-    try {
-      await client.resource(`${group}/${versions[0].name}`, names.kind);
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`${names.kind} (${group}) is not served after ${timeoutMs} ms: ${(e as Error).message}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+/** Creates a CRD, or brings an existing one's spec up to date (a newer version of the federation). */
+async function ensureCrd(client: KubeClient, crd: KObject): Promise<void> {
+  if (await ensure(client, crd)) return;
+  const cur = await client.get(crd.apiVersion!, crd.kind!, undefined, crd.metadata!.name!);
+  if (cur && !deepEqual(cur.spec, { ...cur.spec, ...crd.spec })) await client.replace({ ...cur, spec: { ...cur.spec, ...crd.spec } });
 }
 
 /** Idempotent: safe on every start of the control plane. Returns whether this was the first install. */
 export async function installFederation(client: KubeClient, settings: FederationSettings = {}, extraCrds: KObject[] = []): Promise<boolean> {
   const crds = [...FEDERATION_CRDS, ...extraCrds];
-  for (const crd of crds) await ensure(client, crd);
+  for (const crd of crds) await ensureCrd(client, crd);
   await ensure(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUBEFED_NAMESPACE } });
-  for (const crd of crds) await waitServed(client, crd, 30_000);
+  for (const crd of crds) await client.waitServed(`${crd.spec.group}/${crd.spec.versions[0].name}`, crd.spec.names.kind);
   const existing = await client.get('v1', 'ConfigMap', KUBEFED_NAMESPACE, FEDERATION_CONFIG_MAP);
   const data: Record<string, string> = { ...(existing?.data ?? {}) };
   if (settings.dnsZoneName) data.dnsZoneName = settings.dnsZoneName;

@@ -3,7 +3,7 @@
  * FederatedTypeConfig (KubeFed's object) naming the target type and its Federated<Kind>.
  */
 import { apiVersionOf, type KObject } from '../apis/object.js';
-import { CORE_GROUP, KUBEFED_NAMESPACE, TYPES_GROUP, type TargetType } from './crds/federation-crds.js';
+import { CORE_API_VERSION, KUBEFED_NAMESPACE, TYPES_GROUP, type TargetType } from './crds/federation-crds.js';
 
 export interface FederatedTypeInfo {
   /** FederatedTypeConfig name: `<plural>` for the core group, `<plural>.<group>` otherwise. */
@@ -47,7 +47,7 @@ export function typeConfigFor(t: TargetType, propagation: 'Enabled' | 'Disabled'
   const info = typeInfo(t, propagation);
   const scope = (n: boolean) => (n ? 'Namespaced' : 'Cluster');
   return {
-    apiVersion: `${CORE_GROUP}/v1beta1`,
+    apiVersion: CORE_API_VERSION,
     kind: 'FederatedTypeConfig',
     metadata: { name: info.name, namespace: KUBEFED_NAMESPACE },
     spec: {

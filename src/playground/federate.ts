@@ -9,10 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { KubeClient, kubeConfigFor } from '../federation/client/kube-client.js';
-import { KUBEFED_API_VERSION } from '../federation/clusters/cluster-controller.js';
 import { joinCluster } from '../federation/clusters/join.js';
 import { ControlPlane, type ControlPlaneOptions } from '../federation/controlplane.js';
-import { KUBEFED_NAMESPACE } from '../federation/crds/federation-crds.js';
+import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../federation/crds/federation-crds.js';
 import { mergeKubeconfig } from '../kubeconfig.js';
 import type { Playground } from './world.js';
 
@@ -24,7 +23,7 @@ export type PlaygroundFederationOptions = Partial<Omit<ControlPlaneOptions, 'log
 export async function joinPlaygroundClusters(federation: KubeClient, pg: Playground, logger: Logger): Promise<void> {
   await Promise.all(
     [...pg.clusters.values()].map(async (c) => {
-      if (await federation.get(KUBEFED_API_VERSION, 'KubeFedCluster', KUBEFED_NAMESPACE, c.name)) return;
+      if (await federation.get(CORE_API_VERSION, 'KubeFedCluster', KUBEFED_NAMESPACE, c.name)) return;
       const e = c.kubeconfigEntry();
       const member = new KubeClient(kubeConfigFor(c.name, { server: e.server, caPem: e.caPem, certPem: e.clientCertPem!, keyPem: e.clientKeyPem! }));
       try {

@@ -7,7 +7,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KObject } from '../../src/apis/object.js';
 import { KubeApiError, KubeClient, kubeConfigFor } from '../../src/federation/client/kube-client.js';
-import { ClusterController, KUBEFED_API_VERSION } from '../../src/federation/clusters/cluster-controller.js';
+import { ClusterController } from '../../src/federation/clusters/cluster-controller.js';
+import { CORE_API_VERSION } from '../../src/federation/crds/federation-crds.js';
 import { clusterRoleName, joinCluster, serviceAccountName, unjoinCluster } from '../../src/federation/clusters/join.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
 import { startFederationBed, type FederationBed } from '../helpers/federation.js';
@@ -45,8 +46,8 @@ async function footprint(name: string): Promise<unknown> {
   const ns = await m.get('v1', 'Namespace', undefined, NS);
   return {
     fedSecrets: names_(await bed.fedClient.list('v1', 'Secret', { namespace: NS })),
-    kfcs: names_(await bed.fedClient.list(KUBEFED_API_VERSION, 'KubeFedCluster', { namespace: NS })),
-    clusters: names_(await bed.fedClient.list(KUBEFED_API_VERSION, 'Cluster')),
+    kfcs: names_(await bed.fedClient.list(CORE_API_VERSION, 'KubeFedCluster', { namespace: NS })),
+    clusters: names_(await bed.fedClient.list(CORE_API_VERSION, 'Cluster')),
     memberNamespace: ns ? ns.status?.phase : 'absent',
     memberSAs: names_(await m.list('v1', 'ServiceAccount', { namespace: NS })).filter((n) => n !== 'default'),
     memberRoles: names_(await m.list(RBAC, 'ClusterRole')).filter((n) => n.includes('kubefed')),
@@ -54,7 +55,7 @@ async function footprint(name: string): Promise<unknown> {
   };
 }
 
-const kfcStatus = async (name: string) => (await bed.fedClient.get(KUBEFED_API_VERSION, 'KubeFedCluster', NS, name))?.status;
+const kfcStatus = async (name: string) => (await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name))?.status;
 
 beforeAll(async () => {
   bed = await startFederationBed({ clusters: 2, firstOctet: 60 });
@@ -131,7 +132,7 @@ describe('joining member clusters', () => {
       expect(s.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'True', reason: 'ClusterReady', message: '/healthz responded with ok' })]);
       expect(s.conditions[0].lastProbeTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       const cluster = await until(`Cluster ${name} status`, async () => {
-        const c = await bed.fedClient.get(KUBEFED_API_VERSION, 'Cluster', undefined, name);
+        const c = await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name);
         return c?.status?.zones?.length ? c : undefined;
       });
       expect(cluster.spec).toEqual({ apiEndpoint: bed.playground.cluster(name).url, kubeFedCluster: { namespace: NS, name } });
@@ -165,7 +166,7 @@ describe('joining member clusters', () => {
     }
     expect(rules).toContainEqual(expect.objectContaining({ apiGroups: ['apps'], verbs: ['*'], resources: expect.arrayContaining(['deployments', 'replicasets']) }));
     // The token the federation holds: what it needs works, the rest is forbidden.
-    const kfc = (await bed.fedClient.get(KUBEFED_API_VERSION, 'KubeFedCluster', NS, name))!;
+    const kfc = (await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name))!;
     const secret = (await bed.fedClient.get('v1', 'Secret', NS, kfc.spec.secretRef.name))!;
     expect(secret.type).toBe('Opaque');
     expect(secret.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'KubeFedCluster', name, uid: kfc.metadata!.uid });
@@ -234,15 +235,15 @@ describe('cluster health', () => {
     const name = names[0]!;
     await bed.playground.isolateCluster(name);
     await until(`${name} Offline`, () => controller.get(name)?.phase === 'Offline');
-    await until('Cluster status Offline', async () => (await bed.fedClient.get(KUBEFED_API_VERSION, 'Cluster', undefined, name))?.status?.phase === 'Offline');
+    await until('Cluster status Offline', async () => (await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name))?.status?.phase === 'Offline');
     await bed.playground.startCluster(name);
     await until(`${name} Ready`, () => controller.get(name)?.phase === 'Ready');
-    await until('Cluster status Ready', async () => (await bed.fedClient.get(KUBEFED_API_VERSION, 'Cluster', undefined, name))?.status?.phase === 'Ready');
+    await until('Cluster status Ready', async () => (await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name))?.status?.phase === 'Ready');
   });
 
   it('rebuilds the client when the token changes: NotReady with a bad one, Ready again with the good one', async () => {
     const name = names[0]!;
-    const kfc = (await bed.fedClient.get(KUBEFED_API_VERSION, 'KubeFedCluster', NS, name))!;
+    const kfc = (await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name))!;
     const secretName = kfc.spec.secretRef.name as string;
     const good = (await bed.fedClient.get('v1', 'Secret', NS, secretName))!.data.token as string;
     const oldClient = controller.get(name)!.client;
@@ -262,7 +263,7 @@ describe('cluster health', () => {
   it('merges KubeFedCluster and Cluster labels into the member, Cluster labels winning', async () => {
     const name = names[0]!;
     const seen = events.length;
-    await bed.fedClient.patch(KUBEFED_API_VERSION, 'KubeFedCluster', NS, name, { metadata: { labels: { team: 'a', tier: 'gold' } } }, 'merge');
+    await bed.fedClient.patch(CORE_API_VERSION, 'KubeFedCluster', NS, name, { metadata: { labels: { team: 'a', tier: 'gold' } } }, 'merge');
     const r = await k(['--context=federation', 'label', 'clusters', name, 'team=b', 'env=prod']);
     expect(r.code, r.stderr).toBe(0);
     await until('labels to reach the member', () => controller.get(name)?.labels.env === 'prod' && controller.get(name)?.labels.tier === 'gold');
@@ -290,27 +291,27 @@ describe('cluster health', () => {
   });
 
   it('probes fifty clusters cheaply and writes status only when it changes', async () => {
-    const source = (await bed.fedClient.get(KUBEFED_API_VERSION, 'KubeFedCluster', NS, names[0]!))!;
+    const source = (await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, names[0]!))!;
     const extra = Array.from({ length: 48 }, (_, i) => `extra-${i}`);
     const started = Date.now();
-    await Promise.all(extra.map((n) => bed.fedClient.create({ apiVersion: KUBEFED_API_VERSION, kind: 'KubeFedCluster', metadata: { name: n, namespace: NS }, spec: source.spec })));
+    await Promise.all(extra.map((n) => bed.fedClient.create({ apiVersion: CORE_API_VERSION, kind: 'KubeFedCluster', metadata: { name: n, namespace: NS }, spec: source.spec })));
     await until('fifty Ready clusters', () => controller.list().filter((c) => c.phase === 'Ready').length === 50, 20_000, 50);
     expect(Date.now() - started).toBeLessThan(15_000);
     const versions = async () => {
-      const kfcs = (await bed.fedClient.list(KUBEFED_API_VERSION, 'KubeFedCluster', { namespace: NS })).items as KObject[];
-      const clusters = (await bed.fedClient.list(KUBEFED_API_VERSION, 'Cluster')).items as KObject[];
+      const kfcs = (await bed.fedClient.list(CORE_API_VERSION, 'KubeFedCluster', { namespace: NS })).items as KObject[];
+      const clusters = (await bed.fedClient.list(CORE_API_VERSION, 'Cluster')).items as KObject[];
       return Object.fromEntries([...kfcs.map((o) => [`kfc/${o.metadata!.name}`, o.metadata!.resourceVersion]), ...clusters.map((o) => [`cluster/${o.metadata!.name}`, o.metadata!.resourceVersion])]);
     };
     // Settled: every status has been written.
-    await until('all Cluster objects to have status', async () => ((await bed.fedClient.list(KUBEFED_API_VERSION, 'Cluster')).items as KObject[]).filter((c) => c.status?.phase === 'Ready').length === 50, 20_000, 100);
-    await until('region/zones written for the new ones', async () => ((await bed.fedClient.list(KUBEFED_API_VERSION, 'Cluster')).items as KObject[]).every((c) => c.status?.zones?.length), 20_000, 100);
+    await until('all Cluster objects to have status', async () => ((await bed.fedClient.list(CORE_API_VERSION, 'Cluster')).items as KObject[]).filter((c) => c.status?.phase === 'Ready').length === 50, 20_000, 100);
+    await until('region/zones written for the new ones', async () => ((await bed.fedClient.list(CORE_API_VERSION, 'Cluster')).items as KObject[]).every((c) => c.status?.zones?.length), 20_000, 100);
     const before = await versions();
     const probes = controller.probeState('extra-0')!.probes;
     await until('three more probe rounds', () => controller.probeState('extra-0')!.probes >= probes + 3 && controller.probeState('extra-47')!.probes >= probes + 3, 10_000);
     expect(await versions()).toEqual(before);
-    await Promise.all(extra.map((n) => bed.fedClient.delete(KUBEFED_API_VERSION, 'KubeFedCluster', NS, n)));
+    await Promise.all(extra.map((n) => bed.fedClient.delete(CORE_API_VERSION, 'KubeFedCluster', NS, n)));
     await until('the extra clusters to leave', () => controller.list().length === 2);
-    await until('their Cluster objects to go', async () => (await bed.fedClient.list(KUBEFED_API_VERSION, 'Cluster')).items.length === 2);
+    await until('their Cluster objects to go', async () => (await bed.fedClient.list(CORE_API_VERSION, 'Cluster')).items.length === 2);
   });
 });
 
@@ -321,7 +322,7 @@ describe('unjoining', () => {
     const seen = events.length;
     const { warnings } = await unjoinCluster({ federation: bed.fedClient, member: member(name), name });
     expect(warnings).toEqual([]);
-    expect(await bed.fedClient.get(KUBEFED_API_VERSION, 'KubeFedCluster', NS, name)).toBeUndefined();
+    expect(await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name)).toBeUndefined();
     expect((await bed.fedClient.list('v1', 'Secret', { namespace: NS })).items.filter((s: KObject) => s.metadata!.name!.startsWith(`${name}-`))).toEqual([]);
     expect(await member(name).get('v1', 'ServiceAccount', NS, serviceAccountName(name))).toBeUndefined();
     expect(await member(name).get(RBAC, 'ClusterRole', undefined, clusterRoleName(name))).toBeUndefined();
@@ -329,7 +330,7 @@ describe('unjoining', () => {
     await until(`${name} to leave the registry`, () => controller.get(name) === undefined);
     expect(events.slice(seen)).toContain(name);
     await expect(client.request('GET', '/api')).rejects.toThrow('client is closed');
-    await until('its Cluster object to go', async () => (await bed.fedClient.get(KUBEFED_API_VERSION, 'Cluster', undefined, name)) === undefined);
+    await until('its Cluster object to go', async () => (await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name)) === undefined);
     await expect(unjoinCluster({ federation: bed.fedClient, member: member(name), name })).rejects.toThrow(`cluster "${name}" is not joined to the federation`);
   });
 
@@ -340,7 +341,7 @@ describe('unjoining', () => {
       const { warnings } = await unjoinCluster({ federation: bed.fedClient, member: member(name), name });
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(new RegExp(`^cluster "${name}" is unreachable at https://127\\.61\\.0\\.1:6443: .*; its ServiceAccount ${NS}/${serviceAccountName(name)}, ClusterRole and ClusterRoleBinding ${clusterRoleName(name)} were left in place$`));
-      expect(await bed.fedClient.get(KUBEFED_API_VERSION, 'KubeFedCluster', NS, name)).toBeUndefined();
+      expect(await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name)).toBeUndefined();
       await until(`${name} to leave the registry`, () => controller.get(name) === undefined);
     } finally {
       await bed.playground.startCluster(name);

@@ -11,8 +11,7 @@
 import { Command } from 'commander';
 import { isNotFound, type KubeClient } from '../../federation/client/kube-client.js';
 import { joinCluster, unjoinCluster } from '../../federation/clusters/join.js';
-import { KUBEFED_API_VERSION } from '../../federation/clusters/cluster-controller.js';
-import { KUBEFED_NAMESPACE } from '../../federation/crds/federation-crds.js';
+import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../../federation/crds/federation-crds.js';
 import { clientFor, kubeTarget, type KubeTarget } from '../kube-context.js';
 
 interface JoinCliOptions {
@@ -36,7 +35,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 /** Whether the API behind `client` serves the federation's types (undefined: it could not be asked). */
 async function servesFederation(client: KubeClient): Promise<boolean | undefined> {
   try {
-    await client.request('GET', `/apis/${KUBEFED_API_VERSION}`);
+    await client.request('GET', `/apis/${CORE_API_VERSION}`);
     return true;
   } catch (e) {
     return isNotFound(e) ? false : undefined;

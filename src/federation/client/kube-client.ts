@@ -228,6 +228,24 @@ export class KubeClient {
     return again;
   }
 
+  /**
+   * Resolves once the API serves the kind (a CRD just created becomes served when it is
+   * Established); throws after the timeout, or at once when `stopped()` turns true.
+   */
+  async waitServed(apiVersion: string, kind: string, o: { timeoutMs?: number; stopped?: () => boolean } = {}): Promise<ApiResourceInfo> {
+    const timeoutMs = o.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+      try {
+        return await this.resource(apiVersion, kind);
+      } catch (e) {
+        if (e instanceof KubeApiError && (e.status === 401 || e.status === 403)) throw e;
+        if (Date.now() + delay > deadline || o.stopped?.()) throw new Error(`${kind} (${apiVersion}) is not served after ${timeoutMs / 1000} s: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
+    }
+  }
+
   static path(r: ApiResourceInfo, namespace?: string, name?: string, subresource?: string): string {
     const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
     const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';

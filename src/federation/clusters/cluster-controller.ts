@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import type { KObject } from '../../apis/object.js';
 import { isAlreadyExists, isNotFound, KubeClient, kubeConfigFor, type Informer, type KubeClientOptions } from '../client/kube-client.js';
 import type { MemberCluster, MemberRegistry } from '../context.js';
-import { CORE_GROUP, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
+import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
 
 export type ClusterPhase = MemberCluster['phase'];
 
@@ -44,7 +44,6 @@ export interface ClusterControllerOptions {
   memberClientOptions?: KubeClientOptions;
 }
 
-export const KUBEFED_API_VERSION = `${CORE_GROUP}/v1beta1`;
 const REGION_LABEL = 'topology.kubernetes.io/region';
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
@@ -195,8 +194,8 @@ export class ClusterController implements MemberRegistry {
     this.stopped = false;
     const ns = this.namespace;
     this.secrets = await this.federation.informer('v1', 'Secret', { namespace: ns });
-    this.clusters = await this.federation.informer(KUBEFED_API_VERSION, 'Cluster');
-    this.kfcs = await this.federation.informer(KUBEFED_API_VERSION, 'KubeFedCluster', { namespace: ns });
+    this.clusters = await this.federation.informer(CORE_API_VERSION, 'Cluster');
+    this.kfcs = await this.federation.informer(CORE_API_VERSION, 'KubeFedCluster', { namespace: ns });
     for (const ev of ['add', 'update', 'delete'] as const) {
       this.kfcs.on(ev, (o) => this.enqueue(o.metadata?.name));
       this.clusters.on(ev, (o) => this.enqueue(o.metadata?.name));
@@ -280,7 +279,7 @@ export class ClusterController implements MemberRegistry {
       this.remove(name);
       const c = this.clusters!.get(name);
       if (c && this.ownsCluster(c)) {
-        await this.federation.delete(KUBEFED_API_VERSION, 'Cluster', undefined, name, { preconditions: { uid: c.metadata!.uid! } });
+        await this.federation.delete(CORE_API_VERSION, 'Cluster', undefined, name, { preconditions: { uid: c.metadata!.uid! } });
         this.log.info({ cluster: name }, 'deleted Cluster object of a KubeFedCluster that is gone');
       }
       return;
@@ -368,7 +367,7 @@ export class ClusterController implements MemberRegistry {
     const spec = { apiEndpoint: e.kfc.spec?.apiEndpoint ?? '', kubeFedCluster: { namespace: this.namespace, name: e.name } };
     if (!cluster) {
       try {
-        await this.federation.create({ apiVersion: KUBEFED_API_VERSION, kind: 'Cluster', metadata: { name: e.name }, spec });
+        await this.federation.create({ apiVersion: CORE_API_VERSION, kind: 'Cluster', metadata: { name: e.name }, spec });
         this.log.info({ cluster: e.name }, 'created Cluster object');
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
@@ -377,7 +376,7 @@ export class ClusterController implements MemberRegistry {
       return;
     }
     if (cluster.spec?.apiEndpoint !== spec.apiEndpoint || cluster.spec?.kubeFedCluster?.namespace !== spec.kubeFedCluster.namespace || cluster.spec?.kubeFedCluster?.name !== e.name) {
-      await this.federation.patch(KUBEFED_API_VERSION, 'Cluster', undefined, e.name, { spec }, 'merge');
+      await this.federation.patch(CORE_API_VERSION, 'Cluster', undefined, e.name, { spec }, 'merge');
     }
     if (JSON.stringify(statusKey(cluster.status)) !== e.writtenCluster) e.writtenCluster = undefined;
   }
@@ -518,7 +517,7 @@ export class ClusterController implements MemberRegistry {
     const body = { status: { region: null, kubernetesVersion: null, ...status } };
     if (key !== e.writtenKfc) {
       try {
-        await this.federation.patch(KUBEFED_API_VERSION, 'KubeFedCluster', this.namespace, e.name, body, 'merge', { subresource: 'status' });
+        await this.federation.patch(CORE_API_VERSION, 'KubeFedCluster', this.namespace, e.name, body, 'merge', { subresource: 'status' });
       } catch (err) {
         if (isNotFound(err)) return;
         throw err;
@@ -527,7 +526,7 @@ export class ClusterController implements MemberRegistry {
     }
     if (key !== e.writtenCluster) {
       try {
-        await this.federation.patch(KUBEFED_API_VERSION, 'Cluster', undefined, e.name, body, 'merge', { subresource: 'status' });
+        await this.federation.patch(CORE_API_VERSION, 'Cluster', undefined, e.name, body, 'merge', { subresource: 'status' });
         e.writtenCluster = key;
       } catch (err) {
         // Not created yet or deleted by someone: the next sync recreates it and writes status.

@@ -21,9 +21,8 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { KObject } from '../../apis/object.js';
 import { isAlreadyExists, isNotFound, KubeApiError, KubeClient, kubeConfigFor } from '../client/kube-client.js';
-import { KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
+import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
 import { DEFAULT_TARGET_TYPES } from '../types.js';
-import { KUBEFED_API_VERSION } from './cluster-controller.js';
 
 /** Ten years: the federation's token should outlive the member's credentials rotation policy. */
 export const TOKEN_EXPIRATION_SECONDS = 10 * 365 * 24 * 3600;
@@ -75,7 +74,7 @@ export async function memberRoleRules(federation: KubeClient, namespace: string)
   };
   for (const t of DEFAULT_TARGET_TYPES) add(t.group, t.plural);
   try {
-    const ftcs = await federation.list(KUBEFED_API_VERSION, 'FederatedTypeConfig', { namespace });
+    const ftcs = await federation.list(CORE_API_VERSION, 'FederatedTypeConfig', { namespace });
     for (const f of ftcs.items as KObject[]) {
       const t = f.spec?.targetType;
       if (t?.pluralName) add(String(t.group ?? ''), String(t.pluralName));
@@ -169,7 +168,7 @@ export async function joinCluster(o: JoinOptions): Promise<JoinResult> {
   if (!nsObj) throw new Error(`namespace "${ns}" does not exist in the federation at ${federation.server} (is the federation control plane installed?)`);
   let existing: KObject | undefined;
   try {
-    existing = await federation.get(KUBEFED_API_VERSION, 'KubeFedCluster', ns, name);
+    existing = await federation.get(CORE_API_VERSION, 'KubeFedCluster', ns, name);
   } catch (e) {
     throw new Error(`cannot read KubeFedClusters from the federation at ${federation.server}: ${errMsg(e)}`);
   }
@@ -239,7 +238,7 @@ export async function joinCluster(o: JoinOptions): Promise<JoinResult> {
 
   const kfc = await step(`creating KubeFedCluster "${ns}/${name}" in the federation`, () =>
     federation.create({
-      apiVersion: KUBEFED_API_VERSION,
+      apiVersion: CORE_API_VERSION,
       kind: 'KubeFedCluster',
       metadata: { name, namespace: ns },
       spec: { apiEndpoint, ...(caBundle ? { caBundle } : {}), secretRef: { name: secretName }, ...(insecure ? { disabledTLSValidations: ['*'] } : {}) },
@@ -247,7 +246,7 @@ export async function joinCluster(o: JoinOptions): Promise<JoinResult> {
   );
   // The Secret goes with its KubeFedCluster (e.g. `kubectl delete kubefedcluster`); not essential.
   try {
-    await federation.patch('v1', 'Secret', ns, secretName, { metadata: { ownerReferences: [{ apiVersion: KUBEFED_API_VERSION, kind: 'KubeFedCluster', name, uid: kfc.metadata!.uid! }] } }, 'merge');
+    await federation.patch('v1', 'Secret', ns, secretName, { metadata: { ownerReferences: [{ apiVersion: CORE_API_VERSION, kind: 'KubeFedCluster', name, uid: kfc.metadata!.uid! }] } }, 'merge');
   } catch (e) {
     log?.warn({ cluster: name, err: errMsg(e) }, 'could not make the KubeFedCluster own its Secret');
   }
@@ -277,7 +276,7 @@ export async function unjoinCluster(o: UnjoinOptions): Promise<UnjoinResult> {
   const warnings: string[] = [];
   let kfc: KObject | undefined;
   try {
-    kfc = await federation.get(KUBEFED_API_VERSION, 'KubeFedCluster', ns, name);
+    kfc = await federation.get(CORE_API_VERSION, 'KubeFedCluster', ns, name);
   } catch (e) {
     throw new Error(`cannot read KubeFedClusters from the federation at ${federation.server}: ${errMsg(e)}`);
   }
@@ -285,15 +284,15 @@ export async function unjoinCluster(o: UnjoinOptions): Promise<UnjoinResult> {
   // Federation side first: the controllers stop using the cluster at once.
   let removedSomething = false;
   if (kfc) {
-    await federation.delete(KUBEFED_API_VERSION, 'KubeFedCluster', ns, name);
+    await federation.delete(CORE_API_VERSION, 'KubeFedCluster', ns, name);
     removedSomething = true;
     const secretName = kfc.spec?.secretRef?.name as string | undefined;
     if (secretName) await federation.delete('v1', 'Secret', ns, secretName);
   }
   try {
-    const cluster = await federation.get(KUBEFED_API_VERSION, 'Cluster', undefined, name);
+    const cluster = await federation.get(CORE_API_VERSION, 'Cluster', undefined, name);
     if (cluster && cluster.spec?.kubeFedCluster?.name === name && (cluster.spec?.kubeFedCluster?.namespace ?? ns) === ns) {
-      await federation.delete(KUBEFED_API_VERSION, 'Cluster', undefined, name);
+      await federation.delete(CORE_API_VERSION, 'Cluster', undefined, name);
     }
   } catch (e) {
     if (!isNotFound(e)) throw e;

@@ -9,6 +9,9 @@ export const CORE_GROUP = 'core.kubefed.io';
 export const TYPES_GROUP = 'types.kubefed.io';
 export const SCHEDULING_GROUP = 'scheduling.kubefed.io';
 export const KUBEFED_NAMESPACE = 'kube-federation-system';
+/** apiVersion of KubeFedCluster, Cluster, FederatedTypeConfig and PropagationRecord. */
+export const CORE_API_VERSION = `${CORE_GROUP}/v1beta1`;
+export const CRD_API_VERSION = 'apiextensions.k8s.io/v1';
 
 const clusterStatus = object(
   {

@@ -103,7 +103,8 @@ export function targetOfFederated(type: FederatedTypeInfo, fed: KObject): { name
   return { namespace: type.target.namespaced ? (fed.metadata?.namespace ?? '') : '', name: fed.metadata?.name ?? '' };
 }
 
-const isOrphaning = (obj: KObject) => obj.metadata?.annotations?.[ORPHAN_ANNOTATION] === 'true';
+/** Deleting the object leaves its member copies in place. */
+export const isOrphaning = (obj: KObject) => obj.metadata?.annotations?.[ORPHAN_ANNOTATION] === 'true';
 
 export function plainIntent(type: FederatedTypeInfo, obj: KObject, clusters: ClusterInfo[], namespaceClusters: string[] | undefined): Intent {
   return {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { deepEqual, type KObject } from '../../apis/object.js';
 import { isConflict, isNotFound, KubeApiError, type Informer, type KubeClient } from '../client/kube-client.js';
-import { CORE_GROUP, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
+import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
 import type { FederatedTypeInfo } from '../types.js';
 
 export interface ClusterRecord {
@@ -18,7 +18,6 @@ export interface ClusterRecord {
   lastTransitionTime?: string;
 }
 
-const API_VERSION = `${CORE_GROUP}/v1beta1`;
 const KIND = 'PropagationRecord';
 
 /**
@@ -39,7 +38,7 @@ export class PropagationRecords {
   constructor(private readonly client: KubeClient) {}
 
   async start(): Promise<void> {
-    this.informer = await this.client.informer(API_VERSION, KIND, { namespace: KUBEFED_NAMESPACE });
+    this.informer = await this.client.informer(CORE_API_VERSION, KIND, { namespace: KUBEFED_NAMESPACE });
     await this.informer.start();
   }
 
@@ -82,7 +81,7 @@ export class PropagationRecords {
     const target = { apiVersion: type.target.apiVersion, kind: type.target.kind, ...(namespace ? { namespace } : {}), name, uid: source.metadata?.uid };
     if (old && deepEqual(old.clusters ?? [], next) && deepEqual(old.target, target)) return;
     const body: KObject = {
-      apiVersion: API_VERSION,
+      apiVersion: CORE_API_VERSION,
       kind: KIND,
       metadata: { name: recordName(type, namespace, name), namespace: KUBEFED_NAMESPACE, ...(old ? { resourceVersion: old.metadata?.resourceVersion } : {}) },
       target,
@@ -94,7 +93,7 @@ export class PropagationRecords {
     } catch (e) {
       // A stale cache: read the record and write once more.
       if (!isConflict(e) && !(e instanceof KubeApiError && e.status === 409)) throw e;
-      const fresh = await this.client.get(API_VERSION, KIND, KUBEFED_NAMESPACE, n);
+      const fresh = await this.client.get(CORE_API_VERSION, KIND, KUBEFED_NAMESPACE, n);
       const again = fresh
         ? await this.client.replace({ ...body, metadata: { ...body.metadata, resourceVersion: fresh.metadata?.resourceVersion } })
         : await this.client.create({ ...body, metadata: { name: n, namespace: KUBEFED_NAMESPACE } });
@@ -105,7 +104,7 @@ export class PropagationRecords {
   async remove(type: FederatedTypeInfo, namespace: string, name: string): Promise<void> {
     this.saved.set(recordName(type, namespace, name), null);
     try {
-      await this.client.delete(API_VERSION, KIND, KUBEFED_NAMESPACE, recordName(type, namespace, name));
+      await this.client.delete(CORE_API_VERSION, KIND, KUBEFED_NAMESPACE, recordName(type, namespace, name));
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { deepEqual, type KObject } from '../../apis/object.js';
 import { isAlreadyExists, type Informer, type KubeClient } from '../client/kube-client.js';
 import type { TypeRegistry } from '../context.js';
-import { CORE_GROUP, federatedTypeCrd, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
+import { CORE_API_VERSION, CRD_API_VERSION, federatedTypeCrd, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
 import { typeInfoFromConfig, type FederatedTypeInfo } from '../types.js';
 import { WorkQueue } from '../../util/work-queue.js';
 
@@ -23,11 +23,7 @@ export interface TypeConfigControllerOptions {
   servedTimeoutMs?: number;
 }
 
-const FTC_API_VERSION = `${CORE_GROUP}/v1beta1`;
-const CRD_API_VERSION = 'apiextensions.k8s.io/v1';
 const FIELD_MANAGER = 'kubefed-controller-manager';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export class TypeConfigController implements TypeRegistry {
   private readonly federation: KubeClient;
@@ -81,7 +77,7 @@ export class TypeConfigController implements TypeRegistry {
   /** Resolves once the FTCs are listed and every valid one's CRD is served (or failed once). */
   async start(): Promise<void> {
     this.stopped = false;
-    const informer = await this.federation.informer(FTC_API_VERSION, 'FederatedTypeConfig', { namespace: this.namespace });
+    const informer = await this.federation.informer(CORE_API_VERSION, 'FederatedTypeConfig', { namespace: this.namespace });
     this.informer = informer;
     const enqueue = (o: KObject) => this.enqueue(o.metadata?.name ?? '');
     informer.on('add', enqueue);
@@ -134,7 +130,7 @@ export class TypeConfigController implements TypeRegistry {
 
   private async reconcile(name: string): Promise<void> {
     // Read live, not from the cache: a CRD must never be created again for an FTC just deleted.
-    const ftc = await this.federation.get(FTC_API_VERSION, 'FederatedTypeConfig', this.namespace, name);
+    const ftc = await this.federation.get(CORE_API_VERSION, 'FederatedTypeConfig', this.namespace, name);
     if (!ftc || ftc.metadata?.deletionTimestamp) {
       this.setType(name, undefined);
       return;
@@ -165,16 +161,7 @@ export class TypeConfigController implements TypeRegistry {
         if (!isAlreadyExists(e)) throw e;
       }
     }
-    const deadline = Date.now() + this.servedTimeoutMs;
-    for (;;) {
-      try {
-        await this.federation.resource(info.federated.apiVersion, info.federated.kind);
-        return;
-      } catch (e) {
-        if (Date.now() > deadline || this.stopped) throw new Error(`${info.federated.kind} (${info.federated.apiVersion}) is not served by the federation API: ${(e as Error).message}`);
-        await sleep(100);
-      }
-    }
+    await this.federation.waitServed(info.federated.apiVersion, info.federated.kind, { timeoutMs: this.servedTimeoutMs, stopped: () => this.stopped });
   }
 
   private async writeStatus(ftc: KObject, valid: boolean, info?: FederatedTypeInfo): Promise<void> {
@@ -187,7 +174,7 @@ export class TypeConfigController implements TypeRegistry {
     const cur = ftc.status ?? {};
     if (cur.observedGeneration === status.observedGeneration && cur.propagationController === status.propagationController && cur.statusController === status.statusController) return;
     try {
-      await this.federation.patch(FTC_API_VERSION, 'FederatedTypeConfig', this.namespace, ftc.metadata!.name!, { status }, 'merge', { subresource: 'status', fieldManager: FIELD_MANAGER });
+      await this.federation.patch(CORE_API_VERSION, 'FederatedTypeConfig', this.namespace, ftc.metadata!.name!, { status }, 'merge', { subresource: 'status', fieldManager: FIELD_MANAGER });
     } catch (e) {
       // Gone meanwhile: the delete event reconciles it again.
       if ((e as { status?: number }).status !== 404) throw e;
