@@ -3,9 +3,13 @@
  * node info, conditions), renews its Lease in kube-node-lease while the machine has power, and
  * runs the pods bound to it. A "container" is an HTTP server (pod-server.ts) on the pod's own
  * address (127.O.<n+1>.<2..254>) for each TCP containerPort it declares; containers without
- * ports just run. Init containers complete before the containers start. Pod status is written
- * through the status subresource as a real kubelet writes it (phase, IPs, conditions,
- * containerStatuses), and container output goes to the cluster's pod log store (kubectl logs).
+ * ports just run. As a real image listens whether or not its port is declared, the pod's first
+ * container also serves every port a Service selecting the pod targets (target-ports.ts),
+ * opened and closed as Services and pod labels change, without touching readiness (which
+ * waits for the declared ports only). Init containers complete before the containers start.
+ * Pod status is written through the status subresource as a real kubelet writes it (phase,
+ * IPs, conditions, containerStatuses), and container output goes to the cluster's pod log
+ * store (kubectl logs).
  *
  * Powering the node off closes every pod server at once (connections are refused) and stops the
  * heartbeat, without touching the API objects; the node lifecycle controller notices the stale
@@ -33,10 +37,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { deepEqual, nowMicroTimestamp, nowTimestamp, type KObject } from '../../apis/object.js';
 import { StatusError } from '../../apiserver/errors.js';
-import { LEASES, NODES, PODS, isConflict, isNotFound } from './client.js';
+import { LEASES, NODES, PODS, SERVICES, isConflict, isNotFound } from './client.js';
 import { Controller, keyOf, splitKey } from './controller.js';
 import { startPodServer, type PodServer } from './pod-server.js';
 import type { ClusterComponent, ClusterRuntime, NodeSpec } from './runtime.js';
+import { ServiceTargetPorts } from './target-ports.js';
 
 export const ANNOTATION_PREFIX = 'playground.kubefed.io/';
 export const LATENCY_ANNOTATION = 'playground.kubefed.io/latency-ms';
@@ -62,7 +67,10 @@ type Timer = NodeJS.Timeout;
 interface ContainerRun {
   name: string;
   image: string;
+  /** Declared TCP containerPorts: readiness waits until they all listen. */
   ports: number[];
+  /** Undeclared ports Services target on the pod (served by the first container). */
+  targetPorts: Set<number>;
   init: boolean;
   /** An init container with restartPolicy Always: runs beside the containers. */
   sidecar: boolean;
@@ -122,6 +130,9 @@ const TCP_PORTS = (c: KObject): number[] => [
   ),
 ];
 
+/** Every declared port of the container listens (Service target ports do not count for readiness). */
+const declaredListening = (c: ContainerRun): boolean => c.ports.every((p) => c.servers.has(p));
+
 const NGINX_TIME = (d = new Date()) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '').replace(/-/g, '/');
 
 export class Kubelet extends Controller implements ClusterComponent {
@@ -137,6 +148,7 @@ export class Kubelet extends Controller implements ClusterComponent {
   private nodeUid: string | undefined;
   private unsubscribePower: (() => void) | undefined;
   private readonly closing = new Set<Promise<void>>();
+  private targets: ServiceTargetPorts | undefined;
 
   constructor(
     private readonly runtime: ClusterRuntime,
@@ -163,6 +175,15 @@ export class Kubelet extends Controller implements ClusterComponent {
     this.watch(PODS, (e) => {
       const mine = e.obj.spec?.nodeName === this.node.name || e.prev?.spec?.nodeName === this.node.name;
       if (mine) this.queue.add(keyOf(e.obj));
+    });
+    this.targets = new ServiceTargetPorts(this.client);
+    this.watch(SERVICES, (e) => {
+      const affected = this.targets!.observe(e);
+      if (!affected) return;
+      for (const run of this.pods.values()) {
+        const pod = this.client.get(PODS, run.namespace, run.name);
+        if (pod && affected(pod)) this.queue.add(run.key);
+      }
     });
     this.watch(NODES, (e) => {
       if (e.type === 'DELETED' && e.obj.metadata?.name === this.node.name && this.nodeUid && e.obj.metadata?.uid === this.nodeUid) {
@@ -474,6 +495,7 @@ export class Kubelet extends Controller implements ClusterComponent {
     if (!run) run = this.admit(pod);
     run.annotations = { ...(pod.metadata?.annotations ?? {}) };
     if (run.adoptedDone) return;
+    this.syncTargetPorts(run, pod);
     await this.writePodStatus(run);
   }
 
@@ -484,6 +506,7 @@ export class Kubelet extends Controller implements ClusterComponent {
     }
     this.halt(run);
     this.pods.delete(run.key);
+    this.targets?.forget(run.namespace, run.name);
     this.releaseIP(run.uid);
     if (gone) this.runtime.logs.forget(run.namespace, run.name);
   }
@@ -499,12 +522,33 @@ export class Kubelet extends Controller implements ClusterComponent {
     c.run++;
     for (const t of c.timers) clearTimeout(t);
     c.timers.clear();
-    for (const s of c.servers.values()) {
-      const p = s.close().catch(() => {});
-      this.closing.add(p);
-      void p.finally(() => this.closing.delete(p));
-    }
-    c.servers.clear();
+    for (const port of [...c.servers.keys()]) this.closeServer(c, port);
+  }
+
+  private closeServer(c: ContainerRun, port: number): void {
+    const s = c.servers.get(port);
+    if (!s) return;
+    c.servers.delete(port);
+    const p = s.close().catch(() => {});
+    this.closing.add(p);
+    void p.finally(() => this.closing.delete(p));
+  }
+
+  /**
+   * Makes the pod serve the ports its Services target that no running container declares:
+   * the first container opens the new ones now if it runs (else when it starts) and closes
+   * the ones no longer targeted.
+   */
+  private syncTargetPorts(run: PodRun, pod: KObject): void {
+    const main = run.containers[0];
+    if (!main || run.phase === 'done') return;
+    const declared = new Set([...run.initContainers.filter((c) => c.sidecar), ...run.containers].flatMap((c) => c.ports));
+    const want = new Set((this.targets?.portsFor(pod) ?? []).filter((p) => !declared.has(p)));
+    const before = main.targetPorts;
+    main.targetPorts = want;
+    for (const port of before) if (!want.has(port)) this.closeServer(main, port);
+    if (main.state !== 'running') return;
+    for (const port of want) if (!before.has(port)) void this.listen(run, main, port, main.run);
   }
 
   private podTimer(run: PodRun, ms: number, fn: () => void, c?: ContainerRun): void {
@@ -522,6 +566,7 @@ export class Kubelet extends Controller implements ClusterComponent {
       name: c.name,
       image: c.image ?? '',
       ports: TCP_PORTS(c),
+      targetPorts: new Set(),
       init,
       sidecar: init && c.restartPolicy === 'Always',
       state: 'waiting',
@@ -662,7 +707,7 @@ export class Kubelet extends Controller implements ClusterComponent {
     c.run++;
     c.readyAt = c.wasReady ? now : now + this.readyDelay(run);
     const thisRun = c.run;
-    for (const port of c.ports) void this.listen(run, c, port, thisRun);
+    for (const port of new Set([...c.ports, ...c.targetPorts])) void this.listen(run, c, port, thisRun);
     if (Number.isFinite(c.readyAt)) this.podTimer(run, c.readyAt - now + 1, () => this.queue.add(run.key), c);
 
     const crashAfter = num(run.annotations[CRASH_AFTER_ANNOTATION]);
@@ -705,8 +750,10 @@ export class Kubelet extends Controller implements ClusterComponent {
   /** Binds one container port; retries while the address is still held (e.g. by a previous run). */
   private async listen(run: PodRun, c: ContainerRun, port: number, thisRun: number): Promise<void> {
     const ip = run.ip!;
+    // Still this run of the container, and the port still wanted (a Service may have gone).
+    const wanted = () => c.run === thisRun && !this.stopped && this.powered && this.pods.get(run.key) === run && (c.ports.includes(port) || c.targetPorts.has(port));
     for (let attempt = 0; ; attempt++) {
-      if (c.run !== thisRun || this.stopped || !this.powered || this.pods.get(run.key) !== run) return;
+      if (!wanted() || c.servers.has(port)) return;
       try {
         const server = await startPodServer({
           ip,
@@ -728,12 +775,12 @@ export class Kubelet extends Controller implements ClusterComponent {
           }),
           onRequest: (line) => this.runtime.logs.append(run.namespace, run.name, c.name, line),
         });
-        if (c.run !== thisRun || this.stopped || !this.powered || this.pods.get(run.key) !== run) {
+        if (!wanted() || c.servers.has(port)) {
           await server.close();
           return;
         }
         c.servers.set(port, server);
-        if (c.servers.size === c.ports.length) this.queue.add(run.key);
+        if (c.ports.includes(port) && declaredListening(c)) this.queue.add(run.key);
         return;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
@@ -824,7 +871,7 @@ export class Kubelet extends Controller implements ClusterComponent {
   private containerReady(run: PodRun, c: ContainerRun, now: number): boolean {
     if (c.state !== 'running') return false;
     if (run.annotations[NOT_READY_ANNOTATION] === 'true') return false;
-    if (c.servers.size < c.ports.length) return false;
+    if (!declaredListening(c)) return false;
     return now >= c.readyAt;
   }
 
