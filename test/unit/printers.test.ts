@@ -765,13 +765,7 @@ describe('built-in printers', () => {
     }
   });
 
-  it('formats label selectors like metav1.FormatLabelSelector', () => {
-    expect(p.formatLabelSelector(undefined)).toBe('<none>');
-    expect(p.formatLabelSelector({})).toBe('<none>');
-    expect(p.formatLabelSelector({ matchExpressions: [{ key: 'a', operator: 'NotIn', values: ['y', 'x'] }, { key: 'b', operator: 'Exists' }] })).toBe(
-      'a notin (x,y),b',
-    );
-    expect(p.formatLabelSelector({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] })).toBe('<error>');
+  it('formats labels like labels.FormatLabels (selectors: test/unit/labels.test.ts)', () => {
     expect(p.formatLabels({ 'a.b': '2', a: '1' })).toBe('a.b=2,a=1');
   });
 });

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectMeta } from '../../src/apis/object.js';
-import { FieldPath, errorMessage, type FieldError } from '../../src/apis/validation/field.js';
-import {
-  labelSelectorMatches,
-  validateLabelSelector,
-  validateObjectMeta,
-  validateObjectMetaUpdate,
-} from '../../src/apis/validation/objectmeta.js';
+import { errorMessage, type FieldError } from '../../src/apis/validation/field.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from '../../src/apis/validation/objectmeta.js';
 
 const msgs = (errs: FieldError[]) => errs.map(errorMessage);
 const ns = { namespaced: true, nameRule: 'dns1123-subdomain' as const };
@@ -118,41 +113,4 @@ describe('validateObjectMetaUpdate', () => {
       'metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"b.io/y"}',
     ]);
   });
-});
-
-describe('label selectors', () => {
-  const p = FieldPath.root('spec').child('selector');
-  it('validates operators and values', () => {
-    expect(
-      msgs(
-        validateLabelSelector(
-          {
-            matchExpressions: [
-              { key: 'a', operator: 'In' },
-              { key: 'b', operator: 'Exists', values: ['x'] },
-              { key: 'c', operator: 'Near', values: ['x'] },
-            ],
-          },
-          p,
-        ),
-      ),
-    ).toEqual([
-      "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
-      "spec.selector.matchExpressions[1].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-      'spec.selector.matchExpressions[2].operator: Invalid value: "Near": not a valid selector operator',
-    ]);
-    expect(msgs(validateLabelSelector({ matchLabels: { 'bad key': 'x' } }, p))).toEqual([`spec.selector.matchLabels: Invalid value: "bad key": ${NAME_PART}`]);
-  });
-
-  const matches: [string, unknown, Record<string, string>, boolean][] = [
-    ['missing selector matches nothing', undefined, { app: 'web' }, false],
-    ['empty selector matches everything', {}, {}, true],
-    ['matchLabels', { matchLabels: { app: 'web' } }, { app: 'web', tier: 'x' }, true],
-    ['matchLabels miss', { matchLabels: { app: 'web' } }, { app: 'db' }, false],
-    ['In', { matchExpressions: [{ key: 'env', operator: 'In', values: ['a', 'b'] }] }, { env: 'b' }, true],
-    ['NotIn with absent key', { matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['a'] }] }, {}, true],
-    ['Exists', { matchExpressions: [{ key: 'env', operator: 'Exists' }] }, {}, false],
-    ['DoesNotExist', { matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] }, { env: 'x' }, false],
-  ];
-  it.each(matches)('%s', (_n, sel, labels, want) => expect(labelSelectorMatches(sel as never, labels)).toBe(want));
 });

@@ -1,9 +1,9 @@
 /**
- * ObjectMeta, label and label-selector validation as k8s.io/apimachinery/pkg/api/validation
+ * ObjectMeta and label validation as k8s.io/apimachinery/pkg/api/validation
  * and pkg/apis/core/validation (ValidateObjectMeta, ValidateObjectMetaUpdate) do it.
  */
 import type { ObjectMeta, OwnerReference } from '../object.js';
-import { deepEqual, isPlainObject, parseApiVersion } from '../object.js';
+import { deepEqual, parseApiVersion } from '../object.js';
 import { FieldPath, forbidden, invalid, required, tooLong, type FieldError } from './field.js';
 import { byteLength, isQualifiedName, isValidLabelValue, nameRuleFn, type NameFn, type NameRule } from './names.js';
 
@@ -181,88 +181,4 @@ export function validateObjectMetaUpdate(
   errs.push(...validateOwnerReferences(newMeta.ownerReferences, p.child('ownerReferences')));
   if (opts.kubeFinalizers !== false) errs.push(...kubeFinalizerErrors(newMeta, p));
   return errs;
-}
-
-// --- Label selectors -------------------------------------------------------------------------
-
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
-
-export function validateLabelSelectorRequirement(req: LabelSelectorRequirement, path: FieldPath): FieldError[] {
-  const errs: FieldError[] = [];
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-    case 'NotIn':
-      if (values.length === 0) errs.push(required(path.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
-      break;
-    case 'Exists':
-    case 'DoesNotExist':
-      if (values.length > 0) errs.push(forbidden(path.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-      break;
-    default:
-      errs.push(invalid(path.child('operator'), req.operator ?? '', 'not a valid selector operator'));
-  }
-  errs.push(...validateLabelName(req.key ?? '', path.child('key')));
-  values.forEach((v, i) => {
-    for (const m of isValidLabelValue(v)) errs.push(invalid(path.child('values').index(i), v, m));
-  });
-  return errs;
-}
-
-/** ValidateLabelSelector; a missing selector is valid. */
-export function validateLabelSelector(sel: LabelSelector | undefined | null, path: FieldPath): FieldError[] {
-  if (!sel) return [];
-  const errs = validateLabels(sel.matchLabels, path.child('matchLabels'));
-  (sel.matchExpressions ?? []).forEach((r, i) => errs.push(...validateLabelSelectorRequirement(r, path.child('matchExpressions').index(i))));
-  return errs;
-}
-
-/** Whether metav1.LabelSelectorAsSelector accepts the selector (it checks what validation checks). */
-export function labelSelectorConvertible(sel: LabelSelector | undefined | null): boolean {
-  return validateLabelSelector(sel, FieldPath.root('selector')).length === 0;
-}
-
-/** A selector that selects nothing (nil) versus everything (no requirements). */
-export function labelSelectorIsEmpty(sel: LabelSelector | undefined | null): boolean {
-  return !!sel && Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions ?? []).length === 0;
-}
-
-/**
- * Whether `labels` satisfy the selector, as LabelSelectorAsSelector(sel).Matches(labels): a
- * missing selector matches nothing, an empty one everything.
- */
-export function labelSelectorMatches(sel: LabelSelector | undefined | null, labels: Record<string, string> | undefined): boolean {
-  if (!sel || !isPlainObject(sel)) return false;
-  const l = labels ?? {};
-  const has = (k: string) => Object.prototype.hasOwnProperty.call(l, k);
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (!has(k) || l[k] !== v) return false;
-  for (const r of sel.matchExpressions ?? []) {
-    const values = r.values ?? [];
-    switch (r.operator) {
-      case 'In':
-        if (!has(r.key) || !values.includes(l[r.key]!)) return false;
-        break;
-      case 'NotIn':
-        if (has(r.key) && values.includes(l[r.key]!)) return false;
-        break;
-      case 'Exists':
-        if (!has(r.key)) return false;
-        break;
-      case 'DoesNotExist':
-        if (has(r.key)) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
 }

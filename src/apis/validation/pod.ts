@@ -24,11 +24,11 @@ import {
   isValidPortNum,
   isValidUserID,
 } from './names.js';
+import { validateLabelSelector } from '../meta/labels.js';
 import {
   IS_NEGATIVE,
   validateAnnotations,
   validateLabelName,
-  validateLabelSelector,
   validateLabels,
   validateNonnegative,
   validateObjectMeta,

@@ -29,13 +29,12 @@ import {
   parseIP,
   type NameRule,
 } from './names.js';
+import { labelSelectorConvertible, validateLabelSelector } from '../meta/labels.js';
 import {
-  labelSelectorConvertible,
   validateFinalizers,
   validateImmutable,
   validateKubeFinalizerName,
   validateLabelName,
-  validateLabelSelector,
   validateLabels,
   validateObjectMeta,
   validateObjectMetaUpdate,

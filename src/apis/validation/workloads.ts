@@ -6,18 +6,14 @@ import type { KObject } from '../object.js';
 import { deepEqual, isPlainObject } from '../object.js';
 import { FieldPath, forbidden, invalid, notSupported, required, tooLong, tooMany, type FieldError } from './field.js';
 import { isDNS1123Label, isDomainPrefixedPath, isValidPercent } from './names.js';
+import { labelSelectorConvertible, labelSelectorIsEmpty, labelSelectorMatches, validateLabelSelector, type LabelSelector } from '../meta/labels.js';
 import {
-  labelSelectorConvertible,
-  labelSelectorIsEmpty,
-  labelSelectorMatches,
   validateAnnotations,
   validateImmutable,
-  validateLabelSelector,
   validateLabels,
   validateNonnegative,
   validateObjectMeta,
   validateObjectMetaUpdate,
-  type LabelSelector,
 } from './objectmeta.js';
 import { validatePodSpecificAnnotations, validatePodTemplateSpec, type PodValidationOptions } from './pod.js';
 

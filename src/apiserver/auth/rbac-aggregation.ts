@@ -4,6 +4,7 @@
  * controller writes that union into the role; here it is computed when needed, from the current
  * ClusterRoles, so it is never stale.
  */
+import { labelSelectorMatches, type LabelSelector } from '../../apis/meta/labels.js';
 import type { KObject } from '../../apis/object.js';
 
 export interface PolicyRule {
@@ -12,17 +13,6 @@ export interface PolicyRule {
   resources?: string[];
   resourceNames?: string[];
   nonResourceURLs?: string[];
-}
-
-interface LabelSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
 }
 
 /** Looks up ClusterRoles by name and memoizes their effective rules (for one evaluation). */
@@ -52,7 +42,7 @@ export class ClusterRoleRules {
     visiting.add(name);
     const matched = this.all()
       .filter((other) => other.metadata?.name !== name)
-      .filter((other) => (selectors ?? []).some((s) => selectorMatches(s, other.metadata?.labels ?? {})))
+      .filter((other) => (selectors ?? []).some((s) => labelSelectorMatches(s, other.metadata?.labels)))
       .sort((a, b) => compare(a.metadata?.name ?? '', b.metadata?.name ?? ''));
     const seen = new Set<string>();
     const rules: PolicyRule[] = [];
@@ -87,34 +77,6 @@ export function aggregatedRules(role: KObject, clusterRoles: KObject[]): PolicyR
 
 export function ownRules(role: KObject): PolicyRule[] {
   return Array.isArray(role.rules) ? (role.rules as PolicyRule[]) : [];
-}
-
-/** metav1.LabelSelector semantics; an empty selector matches everything, an invalid one nothing. */
-export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (labels[key] !== value) return false;
-  }
-  for (const req of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
-    const values = req.values ?? [];
-    switch (req.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[req.key]!)) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[req.key]!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
 }
 
 /** Identity of a rule for de-duplication; empty and missing lists are the same (as in Go). */

@@ -4,6 +4,7 @@
  * The server always prints wide rows; kubectl hides priority-1 columns unless `-o wide`.
  * Objects arrive in their storage versions, with Kubernetes' defaults applied.
  */
+import { formatLabelSelector, labelSelectorString } from '../../apis/meta/labels.js';
 import type { KObject } from '../../apis/object.js';
 import { isPlainObject } from '../../apis/object.js';
 import type { TableColumn, TablePrinter } from '../registry/types.js';
@@ -46,43 +47,6 @@ const sortedSet = (values: string[]): string[] => [...new Set(values)].sort();
 export function formatLabels(labels: unknown): string {
   const pairs = Object.entries(obj(labels)).map(([k, v]) => `${k}=${str(v)}`);
   return pairs.length === 0 ? '<none>' : pairs.sort().join(',');
-}
-
-/**
- * metav1.LabelSelectorAsSelector(...).String(): requirements sorted by key; undefined when the
- * selector is invalid. A missing or empty selector gives "".
- */
-export function labelSelectorString(selector: unknown): string | undefined {
-  if (!isPlainObject(selector)) return '';
-  const reqs: { key: string; text: string }[] = [];
-  for (const [k, v] of Object.entries(obj(selector.matchLabels))) reqs.push({ key: k, text: `${k}=${str(v)}` });
-  for (const e of arr(selector.matchExpressions)) {
-    const key = str(e?.key);
-    const values = arr(e?.values).map(str);
-    const list = values.length === 1 ? values[0] : [...values].sort().join(',');
-    switch (e?.operator) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0) return undefined;
-        reqs.push({ key, text: `${key} ${e.operator === 'In' ? 'in' : 'notin'} (${list})` });
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length !== 0) return undefined;
-        reqs.push({ key, text: e.operator === 'Exists' ? key : `!${key}` });
-        break;
-      default:
-        return undefined;
-    }
-  }
-  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return reqs.map((r) => r.text).join(',');
-}
-
-/** metav1.FormatLabelSelector: the selector string, "<none>" when empty, "<error>" when invalid. */
-export function formatLabelSelector(selector: unknown): string {
-  const s = labelSelectorString(selector);
-  return s === undefined ? '<error>' : orNone(s);
 }
 
 /** Container names and images, each comma-joined (layoutContainerCells). */

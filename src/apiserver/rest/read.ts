@@ -9,7 +9,7 @@ import { listPrefix } from '../../storage/object-store.js';
 import { badRequest, gone, notFound, StatusError } from '../errors.js';
 import type { ResourceType, ServedVersion } from '../registry/types.js';
 import { fieldsMatch, parseFieldSelector, type FieldRequirement } from '../selectors/fields.js';
-import { labelsMatch, parseLabelSelector, type LabelSelector } from '../selectors/labels.js';
+import { labelsMatch, parseLabelSelector, type LabelRequirement } from '../../apis/meta/labels.js';
 import { groupResource, type Api } from './context.js';
 import { fromStorage } from './prepare.js';
 
@@ -29,7 +29,7 @@ export interface ListQuery {
 }
 
 export interface ObjectFilter {
-  labels: LabelSelector;
+  labels: LabelRequirement[];
   fields: FieldRequirement[];
   matches(obj: KObject): boolean;
 }

@@ -1,8 +1,8 @@
 /** The scale subresource: an autoscaling/v1 Scale view of an object's replica count. */
+import { labelSelectorRequirements, requirementString } from '../../apis/meta/labels.js';
 import type { KObject } from '../../apis/object.js';
 import { badRequest, notFound } from '../errors.js';
 import type { ResourceType } from '../registry/types.js';
-import { formatLabelSelector, fromLabelSelectorObject } from '../selectors/labels.js';
 import { groupResource, type Api } from './context.js';
 import { getPath, setPath } from './jsonpath.js';
 
@@ -14,7 +14,8 @@ export function toScale(type: ResourceType, obj: KObject): KObject {
     const v = getPath(obj, sub.labelSelectorPath);
     if (typeof v === 'string') selector = v;
   } else if (obj.spec?.selector) {
-    selector = formatLabelSelector(fromLabelSelectorObject(obj.spec.selector));
+    // Ordered as whole strings (LabelSelectorAsSelector orders by key: labelSelectorString).
+    selector = labelSelectorRequirements(obj.spec.selector)?.map(requirementString).sort().join(',');
   }
   const replicas = getPath(obj, sub.specReplicasPath);
   const statusReplicas = getPath(obj, sub.statusReplicasPath);

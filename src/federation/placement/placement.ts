@@ -6,7 +6,7 @@
  * Namespaced objects are further limited to the clusters their namespace is placed in.
  */
 import type { KObject } from '../../apis/object.js';
-import { fromLabelSelectorObject, labelsMatch } from '../../apiserver/selectors/labels.js';
+import { labelSelectorMatcher } from '../../apis/meta/labels.js';
 import { CLUSTER_SELECTOR_ANNOTATION, clusterMatches, parseClusterSelector } from './cluster-selector.js';
 
 export interface ClusterInfo {
@@ -27,8 +27,8 @@ export function placedClusters(placement: Placement | undefined, clusters: Clust
     return clusters.filter((c) => wanted.has(c.name)).map((c) => c.name);
   }
   if (placement.clusterSelector) {
-    const reqs = fromLabelSelectorObject(placement.clusterSelector);
-    return clusters.filter((c) => labelsMatch(reqs, c.labels)).map((c) => c.name);
+    const matches = labelSelectorMatcher(placement.clusterSelector);
+    return clusters.filter((c) => matches(c.labels)).map((c) => c.name);
   }
   return [];
 }

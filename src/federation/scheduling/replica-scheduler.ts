@@ -23,8 +23,7 @@
  */
 import type { Logger } from 'pino';
 import { deepEqual, type KObject } from '../../apis/object.js';
-import { labelSelectorMatches, type LabelSelector } from '../../apis/validation/objectmeta.js';
-import { labelSelectorString } from '../../apiserver/printers/builtin.js';
+import { labelSelectorMatches, labelSelectorString, type LabelSelector } from '../../apis/meta/labels.js';
 import type { KubeClient, Informer } from '../client/kube-client.js';
 import type { Intent, MemberRegistry, ReplicaScheduler } from '../context.js';
 import { SCHEDULING_GROUP } from '../crds/federation-crds.js';

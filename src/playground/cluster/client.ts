@@ -14,7 +14,7 @@ import { createObject } from '../../apiserver/rest/create.js';
 import { deleteObject, type DeleteOptions } from '../../apiserver/rest/delete.js';
 import { storageVersion } from '../../apiserver/rest/prepare.js';
 import { updateObject } from '../../apiserver/rest/update.js';
-import { labelsMatch, fromLabelSelectorObject } from '../../apiserver/selectors/labels.js';
+import { labelSelectorMatcher } from '../../apis/meta/labels.js';
 
 export type GR = readonly [group: string, resource: string];
 
@@ -60,8 +60,8 @@ export class InternalClient {
   list(gr: GR, namespace?: string, selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }): KObject[] {
     const items = this.api.store.list(this.type(gr), namespace).map((c) => c.obj);
     if (!selector) return items;
-    const reqs = fromLabelSelectorObject(selector);
-    return items.filter((o) => labelsMatch(reqs, o.metadata?.labels));
+    const matches = labelSelectorMatcher(selector);
+    return items.filter((o) => matches(o.metadata?.labels));
   }
 
   private ctx() {

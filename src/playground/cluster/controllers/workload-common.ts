@@ -8,7 +8,7 @@
  */
 import { deepClone, deepEqual, isPlainObject, nowTimestamp, type KObject, type OwnerReference } from '../../../apis/object.js';
 import { StatusError } from '../../../apiserver/errors.js';
-import { fromLabelSelectorObject, labelsMatch } from '../../../apiserver/selectors/labels.js';
+import { labelSelectorMatches } from '../../../apis/meta/labels.js';
 import { isNotFound, type GR, type InternalClient } from '../client.js';
 
 export type LabelSelectorObject = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
@@ -32,8 +32,7 @@ export function resolveControllerRef(client: InternalClient, gr: GR, namespace: 
 
 /** metav1.LabelSelectorAsSelector + Matches. A missing selector selects nothing, {} everything. */
 export function selectorMatches(selector: LabelSelectorObject | undefined | null, labels: Record<string, string> | undefined): boolean {
-  if (!selector || !isPlainObject(selector)) return false;
-  return labelsMatch(fromLabelSelectorObject(selector), labels);
+  return labelSelectorMatches(selector, labels);
 }
 
 export const isEmptySelector = (selector: unknown): boolean =>
