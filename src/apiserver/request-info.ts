@@ -2,6 +2,7 @@
  * Parses a request path and method into what it addresses, as Kubernetes' RequestInfoFactory
  * does: /api/v1/namespaces/{ns}/pods/{name}/log -> verb get, resource pods, subresource log.
  */
+import { queryBool } from './http/query.js';
 
 export interface RequestInfo {
   isResourceRequest: boolean;
@@ -93,11 +94,8 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (cur.length >= 2) info.name = cur[1]!;
   if (cur.length >= 1) info.resource = cur[0]!;
 
-  // Collection requests: list/watch/deletecollection.
-  if (info.name === '' && info.verb === 'get') {
-    const watch = query.get('watch');
-    info.verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
-  }
+  // Collection requests: list/watch/deletecollection. `watch` is read as every boolean parameter is.
+  if (info.name === '' && info.verb === 'get') info.verb = queryBool(query, 'watch') ? 'watch' : 'list';
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
   return info;
 }

@@ -3,60 +3,14 @@
  * transitions, resumption from a resourceVersion, and a watcher that stops reading being cut
  * off instead of growing the server's memory.
  */
-import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
-import { raw } from '../helpers/http.js';
+import { openStream, raw, until } from '../helpers/http.js';
 
 let t: TestServer;
 const CM = '/api/v1/namespaces/default/configmaps';
 
-interface Stream {
-  events: any[];
-  ended: Promise<void>;
-  close(): void;
-  /** Stop reading from the socket (a stalled client). */
-  pause(): void;
-}
-
-function watch(path: string): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(path, t.url);
-    const events: any[] = [];
-    let buf = '';
-    let endResolve!: () => void;
-    const ended = new Promise<void>((r) => (endResolve = r));
-    const req = request(
-      { hostname: url.hostname, port: url.port, path: url.pathname + url.search, ca: t.server.caPem, cert: t.server.adminCredentials.certPem, key: t.server.adminCredentials.keyPem, agent: false },
-      (res) => {
-        res.on('data', (d: Buffer) => {
-          buf += d.toString();
-          let i;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            events.push(JSON.parse(buf.slice(0, i)));
-            buf = buf.slice(i + 1);
-          }
-        });
-        res.on('end', endResolve);
-        res.on('close', endResolve);
-        resolve({ events, ended, close: () => req.destroy(), pause: () => res.pause() });
-      },
-    );
-    req.on('error', (e) => {
-      endResolve();
-      reject(e);
-    });
-    req.end();
-  });
-}
-
-const until = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const watch = (path: string) => openStream(t, path);
 
 const create = (name: string, labels: Record<string, string> = {}) =>
   raw(t, { method: 'POST', path: CM, body: JSON.stringify({ kind: 'ConfigMap', metadata: { name, labels }, data: { v: '1' } }) });

@@ -44,3 +44,53 @@ export function raw(t: TestServer, r: RawRequest): Promise<RawResponse> {
     else req.end();
   });
 }
+
+/** An open streaming response (a watch): its newline-delimited JSON events as they arrive. */
+export interface EventStream {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  events: any[];
+  ended: Promise<void>;
+  close(): void;
+  /** Stop reading from the socket (a stalled client). */
+  pause(): void;
+}
+
+/** GET `path` as admin (or with a token) and keep reading it; resolves once the response headers are in. */
+export function openStream(t: TestServer, path: string, as?: { token: string }): Promise<EventStream> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, t.url);
+    const events: any[] = [];
+    let buf = '';
+    let endResolve!: () => void;
+    const ended = new Promise<void>((r) => (endResolve = r));
+    const creds = as ? { headers: { authorization: `Bearer ${as.token}` } } : { cert: t.server.adminCredentials.certPem, key: t.server.adminCredentials.keyPem };
+    const req = request({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, ca: t.server.caPem, agent: false, ...creds }, (res) => {
+      res.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          events.push(JSON.parse(buf.slice(0, i)));
+          buf = buf.slice(i + 1);
+        }
+      });
+      res.on('end', endResolve);
+      res.on('close', endResolve);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, events, ended, close: () => req.destroy(), pause: () => res.pause() });
+    });
+    req.on('error', (e) => {
+      endResolve();
+      reject(e);
+    });
+    req.end();
+  });
+}
+
+/** Polls `cond` until it holds; fails after `ms`. */
+export async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -4,12 +4,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, isPlainObject, type KObject } from '../../apis/object.js';
+import { forbidden, invalidError, required, type FieldError } from '../../apis/validation/field.js';
 import { managerFromUserAgent } from '../apply/managed-fields.js';
 import { badRequest, methodNotSupported, notAcceptable, StatusError, successStatus, unsupportedMediaType } from '../errors.js';
 import { readBody } from '../http/body.js';
 import { parseAccept, responseFormat, setWarnings, wantsTable, writeJsonText, writeObject, type ResponseFormat } from '../http/respond.js';
+import { decodeListOptions, validateListOptions } from '../http/list-options.js';
+import { queryBool, queryInt64 } from '../http/query.js';
 import { serveWatch, type WatchSettings } from '../http/watch.js';
-import { patchTypeFromContentType } from '../patch/index.js';
+import { patchTypeFromContentType, type PatchType } from '../patch/index.js';
 import { buildTable, parseIncludeObject, printerFor } from '../printers/table.js';
 import type { Resolved } from '../registry/registry.js';
 import type { ResourceType, ServedVersion, Verb } from '../registry/types.js';
@@ -118,6 +121,7 @@ export async function handleResource(
   switch (verb) {
     case 'get': {
       checkVerb('get');
+      rejectExport(query);
       const obj = getObject(api, type, version, namespace, info.name);
       if (table) {
         const t = buildTable(printerFor(type, version), [obj], {
@@ -132,7 +136,9 @@ export async function handleResource(
     }
     case 'list': {
       checkVerb('list');
-      const result = listObjects(api, type, version, namespace, queryToList(query));
+      const opts = decodeListOptions(query);
+      validateListOptions(opts);
+      const result = listObjects(api, type, version, namespace, opts);
       if (table) {
         const t = buildTable(printerFor(type, version), result.items, {
           include: parseIncludeObject(query.get('includeObject')),
@@ -150,7 +156,8 @@ export async function handleResource(
     }
     case 'watch': {
       checkVerb('watch');
-      const timeout = query.get('timeoutSeconds');
+      const opts = decodeListOptions(query);
+      validateListOptions(opts);
       serveWatch(
         api,
         type,
@@ -158,12 +165,12 @@ export async function handleResource(
         {
           namespace,
           ...(info.name ? { name: info.name } : {}),
-          ...(query.get('labelSelector') ? { labelSelector: query.get('labelSelector')! } : {}),
-          ...(query.get('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
-          ...(query.get('resourceVersion') ? { resourceVersion: query.get('resourceVersion')! } : {}),
-          allowWatchBookmarks: query.get('allowWatchBookmarks') === 'true',
-          sendInitialEvents: query.get('sendInitialEvents') === 'true',
-          ...(timeout ? { timeoutSeconds: parseTimeout(timeout) } : {}),
+          ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+          ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
+          ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}),
+          allowWatchBookmarks: opts.allowWatchBookmarks,
+          sendInitialEvents: opts.sendInitialEvents ?? false,
+          ...(opts.timeoutSeconds !== undefined ? { timeoutSeconds: opts.timeoutSeconds } : {}),
           ...(table ? { table: { version: table, include: parseIncludeObject(query.get('includeObject')) } } : {}),
         },
         res,
@@ -190,10 +197,9 @@ export async function handleResource(
       checkVerb('patch');
       const patchType = patchTypeFromContentType(mediaType(req.headers['content-type']));
       if (!patchType) throw unsupportedMediaType(mediaType(req.headers['content-type']), PATCH_TYPES);
+      const force = patchForce(query, patchType, ctx);
       const patch = parsePatchBody(patchType, await readBody(req));
-      const force = query.get('force');
-      if (force !== null && patchType !== 'apply') throw badRequest('force: Forbidden: may not be specified for non-apply patch');
-      const out = await patchObject(api, type, version, namespace, info.name, patchType, patch, ctx, { force: force === 'true' });
+      const out = await patchObject(api, type, version, namespace, info.name, patchType, patch, ctx, { force });
       return respond(200, out);
     }
     case 'delete': {
@@ -208,10 +214,11 @@ export async function handleResource(
     }
     case 'deletecollection': {
       checkVerb('deletecollection');
+      const list = decodeListOptions(query);
       const opts = await deleteOptions(req, query, ctx);
       const result = listObjects(api, type, version, namespace, {
-        ...(query.get('labelSelector') ? { labelSelector: query.get('labelSelector')! } : {}),
-        ...(query.get('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
+        ...(list.labelSelector ? { labelSelector: list.labelSelector } : {}),
+        ...(list.fieldSelector ? { fieldSelector: list.fieldSelector } : {}),
       });
       const deleted: KObject[] = [];
       for (const item of result.items) {
@@ -229,19 +236,22 @@ export async function handleResource(
   }
 }
 
-function parseTimeout(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid timeoutSeconds "${v}": must be a non-negative integer`);
-  return n;
+/** GetResource's check of the export parameter, removed from Kubernetes in 1.18. */
+function rejectExport(q: URLSearchParams): void {
+  if (queryBool(q, 'export')) throw badRequest('the export parameter, deprecated since v1.14, is no longer supported');
 }
 
-function queryToList(q: URLSearchParams) {
-  const out: Record<string, string> = {};
-  for (const k of ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'resourceVersionMatch']) {
-    const v = q.get(k);
-    if (v !== null) out[k] = v;
-  }
-  return out;
+/**
+ * PatchOptions' force, with ValidatePatchOptions' checks (422): force only on apply patches,
+ * and an apply patch needs a fieldManager.
+ */
+function patchForce(q: URLSearchParams, patchType: PatchType, ctx: RestContext): boolean {
+  const force = queryBool(q, 'force');
+  const errs: FieldError[] = [];
+  if (patchType === 'apply' && !ctx.fieldManager) errs.push(required('fieldManager', 'is required for apply patch'));
+  if (patchType !== 'apply' && force !== undefined) errs.push(forbidden('force', 'may not be specified for non-apply patch'));
+  if (errs.length) throw invalidError('PatchOptions', 'meta.k8s.io', '', errs);
+  return force ?? false;
 }
 
 function listMeta(r: ListResult) {
@@ -263,6 +273,7 @@ function listJson(type: ResourceType, version: ServedVersion, r: ListResult): st
   return head + items.join(',') + ']}';
 }
 
+/** DeleteOptions come from the body when there is one, else from the query (kube-apiserver reads one or the other). */
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams, ctx: RestContext): Promise<DeleteOptions> {
   const opts: DeleteOptions = {};
   const raw = await readBody(req);
@@ -275,19 +286,17 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams, ctx: Rest
     if (body.orphanDependents !== undefined) opts.orphanDependents = !!body.orphanDependents;
     if (isPlainObject(body.preconditions)) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
     if (Array.isArray(body.dryRun) && body.dryRun.includes('All')) ctx.dryRun = true;
+    if (opts.gracePeriodSeconds !== undefined && !Number.isInteger(opts.gracePeriodSeconds)) throw badRequest('gracePeriodSeconds must be an integer');
+  } else {
+    const grace = queryInt64(q, 'gracePeriodSeconds');
+    if (grace !== undefined) opts.gracePeriodSeconds = grace;
+    const p = q.get('propagationPolicy');
+    if (p !== null) opts.propagationPolicy = p;
+    const orphan = queryBool(q, 'orphanDependents');
+    if (orphan !== undefined) opts.orphanDependents = orphan;
   }
-  const g = q.get('gracePeriodSeconds');
-  if (g !== null) {
-    if (!/^-?\d+$/.test(g)) throw badRequest(`invalid gracePeriodSeconds "${g}"`);
-    opts.gracePeriodSeconds = Number(g);
-  }
-  const p = q.get('propagationPolicy');
-  if (p !== null) opts.propagationPolicy = p;
-  const o = q.get('orphanDependents');
-  if (o !== null) opts.orphanDependents = o === 'true';
-  if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
-    throw badRequest('gracePeriodSeconds must be a non-negative integer');
-  }
+  // rest.BeforeDelete: a negative grace period means the shortest one.
+  if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0) opts.gracePeriodSeconds = 1;
   return opts;
 }
 
@@ -313,14 +322,9 @@ async function handleStatus(
     case 'patch': {
       const patchType = patchTypeFromContentType(mediaType(req.headers['content-type']));
       if (!patchType) throw unsupportedMediaType(mediaType(req.headers['content-type']), PATCH_TYPES);
+      const force = patchForce(query, patchType, ctx);
       const patch = parsePatchBody(patchType, await readBody(req));
-      return respond(
-        200,
-        await patchObject(api, type, version, namespace, info.name, patchType, patch, ctx, {
-          subresource: 'status',
-          force: query.get('force') === 'true',
-        }),
-      );
+      return respond(200, await patchObject(api, type, version, namespace, info.name, patchType, patch, ctx, { subresource: 'status', force }));
     }
     default:
       throw methodNotSupported(groupResource(type), info.verb);
@@ -334,7 +338,7 @@ async function handleScale(
   version: ServedVersion,
   namespace: string,
   info: RequestInfo,
-  _query: URLSearchParams,
+  query: URLSearchParams,
   ctx: RestContext,
   respond: (code: number, obj: unknown) => void,
 ): Promise<void> {
@@ -356,6 +360,7 @@ async function handleScale(
     case 'patch': {
       const patchType = patchTypeFromContentType(mediaType(req.headers['content-type']));
       if (!patchType || patchType === 'apply') throw unsupportedMediaType(mediaType(req.headers['content-type']), PATCH_TYPES.slice(0, 3));
+      patchForce(query, patchType, ctx);
       const patch = parsePatchBody(patchType, await readBody(req));
       await patchObject(api, type, version, namespace, info.name, patchType, patch, ctx, { subresource: 'scale' });
       return respond(200, getScale(api, type, namespace, info.name));

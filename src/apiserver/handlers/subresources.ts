@@ -17,6 +17,7 @@ import { parseBody } from '../rest/decode-body.js';
 import { bindPod } from '../rest/binding.js';
 import { deleteObject } from '../rest/delete.js';
 import { fromStorage } from '../rest/prepare.js';
+import { decodePodLogOptions, validatePodLogOptions } from './pod-log-options.js';
 import type { SubresourceHandler, SubresourceRequest } from './resource.js';
 
 const schemas = new SchemaSet(builtinDefinitions);
@@ -130,9 +131,11 @@ export interface PodLogSource {
 export function podLog(source: PodLogSource | undefined): SubresourceHandler {
   return async (r) => {
     if (r.verb !== 'get') throw methodNotSupported(groupResource(r.type), r.verb);
+    const opts = decodePodLogOptions(r.query);
+    validatePodLogOptions(r.name, opts);
     const pod = fromStorage(r.version, current(r));
     const containers: KObject[] = pod.spec?.containers ?? [];
-    let container = r.query.get('container') ?? '';
+    let container = opts.container;
     if (!container) {
       if (containers.length !== 1) {
         throw badRequest(`a container name must be specified for pod ${r.name}, choose one of: [${containers.map((c) => c.name).join(' ')}]`);
@@ -148,15 +151,15 @@ export function podLog(source: PodLogSource | undefined): SubresourceHandler {
       const reason = status?.state?.waiting?.reason ?? 'ContainerCreating';
       throw badRequest(`container "${container}" in pod "${r.name}" is waiting to start: ${reason}`);
     }
-    const tail = r.query.get('tailLines');
     const text = await source.logs(pod, container, {
-      ...(tail ? { tailLines: Number(tail) } : {}),
-      previous: r.query.get('previous') === 'true',
-      timestamps: r.query.get('timestamps') === 'true',
+      ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : {}),
+      previous: opts.previous,
+      timestamps: opts.timestamps,
     });
+    // limitBytes cuts the stream, as the kubelet does, possibly mid-line.
+    const body = opts.limitBytes !== undefined ? Buffer.from(text).subarray(0, opts.limitBytes) : text;
     r.res.writeHead(200, { 'Content-Type': 'text/plain' });
-    r.res.end(text);
+    r.res.end(body);
     return undefined;
   };
 }
-

@@ -148,7 +148,8 @@ export function serveWatch(
     t.unref();
     timers.push(t);
   }
-  const timeout = params.timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800);
+  // As kube-apiserver: 0 (or none) is the server's randomized default; a negative value ends the watch at once.
+  const timeout = params.timeoutSeconds || 1800 + Math.floor(Math.random() * 1800);
   const tt = setTimeout(close, timeout * 1000);
   tt.unref();
   timers.push(tt);

@@ -3,6 +3,8 @@
  * shows. Per-kind printers live beside this file; kinds without one get Name and Created At.
  */
 import type { KObject } from '../../apis/object.js';
+import { errorMessage, invalid } from '../../apis/validation/field.js';
+import { badRequest } from '../errors.js';
 import type { ResourceType, ServedVersion, TableColumn, TablePrinter } from '../registry/types.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
@@ -65,7 +67,10 @@ function safeCells(printer: TablePrinter, o: KObject, now: number): unknown[] {
   }
 }
 
+/** The includeObject parameter of a Table request (TableOptions); unset or empty means Metadata. */
 export function parseIncludeObject(v: string | null): IncludeObject {
   if (v === 'None' || v === 'Object' || v === 'Metadata') return v;
-  return 'Metadata';
+  if (v === null || v === '') return 'Metadata';
+  // kube-apiserver's optionsForTransform: ValidateTableOptions' error as a 400.
+  throw badRequest(`Unable to convert to Table as requested: ${errorMessage(invalid('includeObject', v, "must be 'Metadata', 'Object', 'None', or empty"))}`);
 }

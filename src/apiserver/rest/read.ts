@@ -22,7 +22,8 @@ export function getObject(api: Api, type: ResourceType, version: ServedVersion, 
 export interface ListQuery {
   labelSelector?: string;
   fieldSelector?: string;
-  limit?: string;
+  /** 0 or negative: no limit. */
+  limit?: number;
   continue?: string;
   resourceVersion?: string;
   resourceVersionMatch?: string;
@@ -102,8 +103,7 @@ export function parseResourceVersion(rv: string | undefined, what = 'resourceVer
 
 export function listObjects(api: Api, type: ResourceType, version: ServedVersion, namespace: string, q: ListQuery): ListResult {
   const filter = buildFilter(type, q);
-  const limit = q.limit !== undefined && q.limit !== '' ? Number(q.limit) : 0;
-  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`invalid limit "${q.limit}": must be a non-negative integer`);
+  const limit = q.limit ?? 0;
   const cache = api.store.cache;
   const prefix = listPrefix(type, namespace);
   let snapshotRv = cache.currentRevision();
@@ -118,11 +118,8 @@ export function listObjects(api: Api, type: ResourceType, version: ServedVersion
       objects = cache.listAt(prefix, t.rv);
     } else {
       const rv = parseResourceVersion(q.resourceVersion);
+      // resourceVersionMatch itself was validated with the rest of the ListOptions.
       const match = q.resourceVersionMatch ?? '';
-      if (match && match !== 'Exact' && match !== 'NotOlderThan') {
-        throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
-      }
-      if (match && rv === undefined) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
       if (rv !== undefined && rv > snapshotRv) {
         throw new StatusError(504, 'Timeout', `Too large resource version: ${rv}, current: ${snapshotRv}`, {
           causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
