@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KObject } from '../../src/apis/object.js';
 import { JOBS, type GR, type InternalClient } from '../../src/playground/cluster/client.js';
-import { CronJobController, mostRecentScheduleTime, parseSchedule } from '../../src/playground/cluster/controllers/cronjob.js';
+import { parseCronSchedule } from '../../src/apis/batch/cron.js';
+import { CronJobController, mostRecentScheduleTime } from '../../src/playground/cluster/controllers/cronjob.js';
 import { JobController } from '../../src/playground/cluster/controllers/job.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
 import { eventually, FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
@@ -12,22 +13,22 @@ const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t
 
 describe('cron schedules', () => {
   it('computes next activations like robfig/cron', () => {
-    expect(iso(parseSchedule('*/15 * * * *').next(at('2024-03-01T00:07:30Z')))).toBe('2024-03-01T00:15:00.000Z');
-    expect(iso(parseSchedule('*/15 * * * *').next(at('2024-03-01T00:15:00Z')))).toBe('2024-03-01T00:30:00.000Z');
-    expect(iso(parseSchedule('0 9 * * 1-5').next(at('2024-03-01T10:00:00Z')))).toBe('2024-03-04T09:00:00.000Z'); // Fri -> Mon
-    expect(iso(parseSchedule('@hourly').next(at('2024-03-01T10:00:00Z')))).toBe('2024-03-01T11:00:00.000Z');
-    expect(iso(parseSchedule('0 0 1 jan *').next(at('2024-03-01T10:00:00Z')))).toBe('2025-01-01T00:00:00.000Z');
+    expect(iso(parseCronSchedule('*/15 * * * *').next(at('2024-03-01T00:07:30Z')))).toBe('2024-03-01T00:15:00.000Z');
+    expect(iso(parseCronSchedule('*/15 * * * *').next(at('2024-03-01T00:15:00Z')))).toBe('2024-03-01T00:30:00.000Z');
+    expect(iso(parseCronSchedule('0 9 * * 1-5').next(at('2024-03-01T10:00:00Z')))).toBe('2024-03-04T09:00:00.000Z'); // Fri -> Mon
+    expect(iso(parseCronSchedule('@hourly').next(at('2024-03-01T10:00:00Z')))).toBe('2024-03-01T11:00:00.000Z');
+    expect(iso(parseCronSchedule('0 0 1 jan *').next(at('2024-03-01T10:00:00Z')))).toBe('2025-01-01T00:00:00.000Z');
     // Day of month OR day of week when neither is *.
-    expect(iso(parseSchedule('0 0 13 * 5').next(at('2024-03-01T10:00:00Z')))).toBe('2024-03-08T00:00:00.000Z');
+    expect(iso(parseCronSchedule('0 0 13 * 5').next(at('2024-03-01T10:00:00Z')))).toBe('2024-03-08T00:00:00.000Z');
     // Time zones: 9:00 in New York is 14:00 UTC in winter and 13:00 UTC in summer.
-    expect(iso(parseSchedule('0 9 * * *', 'America/New_York').next(at('2024-01-10T00:00:00Z')))).toBe('2024-01-10T14:00:00.000Z');
-    expect(iso(parseSchedule('0 9 * * *', 'America/New_York').next(at('2024-07-10T00:00:00Z')))).toBe('2024-07-10T13:00:00.000Z');
-    expect(iso(parseSchedule('@every 90s').next(at('2024-03-01T00:00:00.500Z')))).toBe('2024-03-01T00:01:30.000Z');
-    expect(() => parseSchedule('61 * * * *')).toThrow();
+    expect(iso(parseCronSchedule('0 9 * * *', 'America/New_York').next(at('2024-01-10T00:00:00Z')))).toBe('2024-01-10T14:00:00.000Z');
+    expect(iso(parseCronSchedule('0 9 * * *', 'America/New_York').next(at('2024-07-10T00:00:00Z')))).toBe('2024-07-10T13:00:00.000Z');
+    expect(iso(parseCronSchedule('@every 90s').next(at('2024-03-01T00:00:00.500Z')))).toBe('2024-03-01T00:01:30.000Z');
+    expect(() => parseCronSchedule('61 * * * *')).toThrow();
   });
 
   it('finds the most recent missed time', () => {
-    const s = parseSchedule('*/10 * * * *');
+    const s = parseCronSchedule('*/10 * * * *');
     expect(mostRecentScheduleTime(at('2024-03-01T00:00:00Z'), at('2024-03-01T00:05:00Z'), s)).toEqual({ missed: 0 });
     expect(mostRecentScheduleTime(at('2024-03-01T00:00:00Z'), at('2024-03-01T00:15:00Z'), s)).toEqual({ time: at('2024-03-01T00:10:00Z'), missed: 1 });
     const r = mostRecentScheduleTime(at('2024-03-01T00:00:00Z'), at('2024-03-01T02:05:00Z'), s);

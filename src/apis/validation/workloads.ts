@@ -2,6 +2,7 @@
  * Workload validation after pkg/apis/apps/validation and pkg/apis/batch/validation (and the
  * selector immutability the apps/v1 registry strategies add), Kubernetes 1.33.
  */
+import { cronScheduleError } from '../batch/cron.js';
 import type { KObject } from '../object.js';
 import { deepEqual, isPlainObject } from '../object.js';
 import { FieldPath, forbidden, invalid, notSupported, required, tooLong, tooMany, type FieldError } from './field.js';
@@ -538,76 +539,6 @@ export function validateJobStatusUpdate(job: KObject, old: KObject): FieldError[
 }
 
 // --- CronJob -------------------------------------------------------------------------------------
-
-const CRON_DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
-const CRON_FIELDS: [number, number, string[]?][] = [
-  [0, 59],
-  [0, 23],
-  [1, 31],
-  [1, 12, ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']],
-  [0, 6, ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']],
-];
-
-/** One field of a standard cron expression; returns robfig/cron's error text. */
-function cronFieldError(field: string, [min, max, names]: [number, number, string[]?]): string | undefined {
-  const num = (s: string): number | string => {
-    const i = names?.indexOf(s.toLowerCase()) ?? -1;
-    if (i >= 0) return i + min;
-    if (!/^\d+$/.test(s)) return `failed to parse int from ${s}: strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`;
-    return Number(s);
-  };
-  for (const expr of field.split(',')) {
-    const rangeAndStep = expr.split('/');
-    if (rangeAndStep.length > 2) return `too many slashes: ${expr}`;
-    const lowAndHigh = rangeAndStep[0]!.split('-');
-    if (lowAndHigh.length > 2) return `too many hyphens: ${expr}`;
-    let start: number;
-    let end: number;
-    if (lowAndHigh[0] === '*' || lowAndHigh[0] === '?') {
-      start = min;
-      end = max;
-    } else {
-      const s = num(lowAndHigh[0]!);
-      if (typeof s === 'string') return s;
-      start = s;
-      end = s;
-      if (lowAndHigh.length === 2) {
-        const e = num(lowAndHigh[1]!);
-        if (typeof e === 'string') return e;
-        end = e;
-      }
-    }
-    if (rangeAndStep.length === 2) {
-      const st = num(rangeAndStep[1]!);
-      if (typeof st === 'string') return st;
-      if (st <= 0) return `step of range should be a positive number: ${expr}`;
-      if (lowAndHigh.length === 1 && lowAndHigh[0] !== '*' && lowAndHigh[0] !== '?') end = max;
-    }
-    if (start < min) return `beginning of range (${start}) below minimum (${min}): ${expr}`;
-    if (end > max) return `end of range (${end}) above maximum (${max}): ${expr}`;
-    if (start > end) return `beginning of range (${start}) beyond end of range (${end}): ${expr}`;
-  }
-  return undefined;
-}
-
-/** cron.ParseStandard's error for a schedule, or undefined when it parses. */
-export function cronScheduleError(schedule: string): string | undefined {
-  let s = schedule.trim();
-  const tz = /^(CRON_TZ|TZ)=(\S*)\s+/.exec(s);
-  if (tz) s = s.slice(tz[0].length).trim();
-  if (s.startsWith('@')) {
-    if (CRON_DESCRIPTORS.has(s)) return undefined;
-    if (s.startsWith('@every ')) return /^\d+(\.\d+)?(ns|us|µs|ms|s|m|h)((\d+(\.\d+)?(ns|us|µs|ms|s|m|h))*)$/.test(s.slice(7).trim()) ? undefined : `failed to parse duration ${s}`;
-    return `unrecognized descriptor: ${s}`;
-  }
-  const fields = s.split(/\s+/).filter(Boolean);
-  if (fields.length !== 5) return `expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`;
-  for (let i = 0; i < 5; i++) {
-    const e = cronFieldError(fields[i]!, CRON_FIELDS[i]!);
-    if (e) return e;
-  }
-  return undefined;
-}
 
 function validateTimeZone(tz: unknown, path: FieldPath): FieldError[] {
   if (tz === undefined || tz === null) return [];

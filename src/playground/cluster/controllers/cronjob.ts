@@ -6,6 +6,7 @@
  * Allow/Forbid/Replace, suspend, startingDeadlineSeconds, history limits, and status.active /
  * lastScheduleTime / lastSuccessfulTime.
  */
+import { parseCronSchedule, wallClock, type CronSchedule } from '../../../apis/batch/cron.js';
 import { deepClone, deepEqual, type KObject } from '../../../apis/object.js';
 import { StatusError } from '../../../apiserver/errors.js';
 import { JOBS, type GR } from '../client.js';
@@ -18,169 +19,8 @@ const KIND = 'CronJob';
 const API_VERSION = 'batch/v1';
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
-// --- schedules -----------------------------------------------------------------------------------
-
-export interface Schedule {
-  /** The first activation strictly after `t` (ms), or undefined if there is none within 5 years. */
-  next(t: number): number | undefined;
-}
-
-const DESCRIPTORS: Record<string, string> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
-
-const FIELDS: [number, number, string[]?][] = [
-  [0, 59],
-  [0, 23],
-  [1, 31],
-  [1, 12, ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']],
-  [0, 6, ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']],
-];
-
-interface Field {
-  values: Set<number>;
-  star: boolean;
-}
-
-function parseField(expr: string, [min, max, names]: [number, number, string[]?]): Field {
-  const values = new Set<number>();
-  let star = false;
-  const num = (s: string): number => {
-    const i = names?.indexOf(s.toLowerCase()) ?? -1;
-    if (i >= 0) return i + min;
-    if (!/^\d+$/.test(s)) throw new Error(`failed to parse int from ${s}`);
-    return Number(s);
-  };
-  for (const part of expr.split(',')) {
-    const [range, stepStr] = part.split('/');
-    const lh = range!.split('-');
-    let start: number;
-    let end: number;
-    let partStar = false;
-    if (lh[0] === '*' || lh[0] === '?') {
-      start = min;
-      end = max;
-      partStar = true;
-    } else {
-      start = num(lh[0]!);
-      end = lh.length === 2 ? num(lh[1]!) : start;
-    }
-    let step = 1;
-    if (stepStr !== undefined) {
-      step = num(stepStr);
-      if (lh.length === 1 && !partStar) end = max;
-      if (step > 1) partStar = false;
-    }
-    if (start < min || end > max || start > end || step <= 0) throw new Error(`invalid range: ${part}`);
-    for (let v = start; v <= end; v += step) values.add(v);
-    if (partStar) star = true;
-  }
-  return { values, star };
-}
-
-function parseDuration(s: string): number {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let m: RegExpExecArray | null;
-  let pos = 0;
-  while ((m = re.exec(s))) {
-    total += Number(m[1]) * units[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  if (pos !== s.length || !s.length) throw new Error(`failed to parse duration ${s}`);
-  return total;
-}
-
-/** Wall-clock fields of an instant in a time zone. */
-function wallClock(t: number, tz: string | undefined): Date {
-  if (!tz || tz === 'UTC' || tz === 'Etc/UTC') return new Date(t);
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(t));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return new Date(Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'), new Date(t).getUTCMilliseconds()));
-}
-
-/** The instant at which a time zone's clocks show `wall` (a Date whose UTC fields are the wall time). */
-function fromWallClock(wall: number, tz: string | undefined): number {
-  if (!tz || tz === 'UTC' || tz === 'Etc/UTC') return wall;
-  let guess = wall;
-  for (let i = 0; i < 3; i++) {
-    const offset = wallClock(guess, tz).getTime() - guess;
-    guess = wall - offset;
-  }
-  return guess;
-}
-
-/** cron.ParseStandard (with spec.timeZone applied as the schedule's location). */
-export function parseSchedule(schedule: string, timeZone?: string): Schedule {
-  let s = schedule.trim();
-  let tz = timeZone;
-  const tzPrefix = /^(?:CRON_TZ|TZ)=(\S+)\s+/.exec(s);
-  if (tzPrefix) {
-    tz = tzPrefix[1];
-    s = s.slice(tzPrefix[0].length).trim();
-  }
-  if (s.startsWith('@every ')) {
-    const every = Math.max(1000, Math.floor(parseDuration(s.slice(7).trim()) / 1000) * 1000);
-    // ConstantDelaySchedule: next = t + delay, rounded down to the second.
-    return { next: (t) => Math.floor((t + every) / 1000) * 1000 };
-  }
-  if (s.startsWith('@')) {
-    const d = DESCRIPTORS[s];
-    if (!d) throw new Error(`unrecognized descriptor: ${s}`);
-    s = d;
-  }
-  const parts = s.split(/\s+/);
-  if (parts.length !== 5) throw new Error(`expected exactly 5 fields, found ${parts.length}`);
-  const [minute, hour, dom, month, dow] = parts.map((p, i) => parseField(p, FIELDS[i]!)) as [Field, Field, Field, Field, Field];
-  const dayMatches = (d: Date) => {
-    const domMatch = dom.values.has(d.getUTCDate());
-    const dowMatch = dow.values.has(d.getUTCDay());
-    return dom.star || dow.star ? domMatch && dowMatch : domMatch || dowMatch;
-  };
-  return {
-    next(t: number): number | undefined {
-      // Work on the wall clock of the zone, from the next whole minute.
-      const w = wallClock(t, tz);
-      w.setUTCSeconds(0, 0);
-      w.setUTCMinutes(w.getUTCMinutes() + 1);
-      const limit = w.getTime() + 5 * 366 * 86_400_000;
-      while (w.getTime() < limit) {
-        if (!month.values.has(w.getUTCMonth() + 1)) {
-          w.setUTCMonth(w.getUTCMonth() + 1, 1);
-          w.setUTCHours(0, 0, 0, 0);
-          continue;
-        }
-        if (!dayMatches(w)) {
-          w.setUTCDate(w.getUTCDate() + 1);
-          w.setUTCHours(0, 0, 0, 0);
-          continue;
-        }
-        if (!hour.values.has(w.getUTCHours())) {
-          w.setUTCHours(w.getUTCHours() + 1, 0, 0, 0);
-          continue;
-        }
-        if (!minute.values.has(w.getUTCMinutes())) {
-          w.setUTCMinutes(w.getUTCMinutes() + 1, 0, 0);
-          continue;
-        }
-        const at = fromWallClock(w.getTime(), tz);
-        if (at > t) return at;
-        w.setUTCMinutes(w.getUTCMinutes() + 1, 0, 0);
-      }
-      return undefined;
-    },
-  };
-}
-
 /** mostRecentScheduleTime: the latest activation in (earliest, now], and how many were missed. */
-export function mostRecentScheduleTime(earliest: number, now: number, sched: Schedule): { time?: number; missed: number } {
+export function mostRecentScheduleTime(earliest: number, now: number, sched: CronSchedule): { time?: number; missed: number } {
   const t1 = sched.next(earliest);
   if (t1 === undefined || now < t1) return { missed: 0 };
   const t2 = sched.next(t1);
@@ -323,9 +163,9 @@ export class CronJobController extends Controller {
       }
     }
     if (cj.spec?.suspend) return undefined;
-    let sched: Schedule;
+    let sched: CronSchedule;
     try {
-      sched = parseSchedule(cj.spec?.schedule ?? '', tz);
+      sched = parseCronSchedule(cj.spec?.schedule ?? '', tz);
     } catch (e) {
       await this.client.event(cj, 'Warning', 'UnparseableSchedule', `unparseable schedule: "${cj.spec?.schedule}" : ${errorMessage(e)}`);
       return undefined;
