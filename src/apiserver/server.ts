@@ -170,6 +170,8 @@ export class ApiServer {
     this.authenticator = new Authenticator({ ...(o.tokenFile ? { tokenFile: o.tokenFile } : {}), serviceAccountTokens: this.tokens });
     this.rbacObjects = new CachedRbacObjects(this.cache);
     this.authorizer = new RbacAuthorizer(this.rbacObjects);
+    // RBAC writes are checked for privilege escalation against the same authorizer.
+    this.api.authorizer = this.authorizer;
 
     this.subresources.set('/serviceaccounts/token', serviceAccountToken(this.tokens));
     this.subresources.set('/namespaces/finalize', namespaceFinalize);

@@ -6,6 +6,7 @@
  * privileged-group authorizer does ahead of RBAC.
  */
 import type { KObject } from '../../apis/object.js';
+import { notFound, StatusError } from '../errors.js';
 import { ClusterRoleRules, ownRules, type PolicyRule } from './rbac-aggregation.js';
 import { GROUP_MASTERS, serviceAccountUsername, type UserInfo } from './types.js';
 
@@ -70,10 +71,13 @@ interface Subject {
   namespace?: string;
 }
 
-interface RoleRef {
+export interface RoleRef {
+  apiGroup?: string;
   kind?: string;
   name?: string;
 }
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 /** Return false to stop visiting. */
 type RuleVisitor = (source: string, rule: PolicyRule | undefined, error: string | undefined) => boolean;
@@ -132,6 +136,28 @@ export class RbacAuthorizer {
     };
   }
 
+  /** Every PolicyRule granted to `user` in `namespace` and the errors resolving its bindings (Kubernetes' RulesFor). */
+  policyRulesFor(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] } {
+    const rules: PolicyRule[] = [];
+    const errors: string[] = [];
+    this.visitRulesFor(user, namespace, (_source, rule, error) => {
+      if (rule) rules.push(rule);
+      if (error) errors.push(error);
+      return true;
+    });
+    return { rules, errors };
+  }
+
+  /**
+   * The rules a binding's roleRef grants in `namespace` (GetRoleReferenceRules); a missing role
+   * is a 404, an unknown kind a 500, as kube-apiserver's RBAC storage answers them.
+   */
+  roleReferenceRules(roleRef: RoleRef, namespace: string): PolicyRule[] {
+    const resolved = this.resolveRoleRef(roleRef, namespace, new ClusterRoleRules(() => this.objects.clusterRoles()));
+    if (resolved instanceof StatusError) throw resolved;
+    return resolved;
+  }
+
   /** Visits every rule granted to `user` by cluster-wide bindings and by RoleBindings in `namespace`. */
   private visitRulesFor(user: UserInfo, namespace: string, visit: RuleVisitor): void {
     const clusterRoles = new ClusterRoleRules(() => this.objects.clusterRoles());
@@ -165,25 +191,26 @@ export class RbacAuthorizer {
     visit: RuleVisitor,
   ): boolean {
     const resolved = this.resolveRoleRef(roleRef, namespace, clusterRoles);
-    if (typeof resolved === 'string') return visit(source, undefined, resolved);
+    if (resolved instanceof StatusError) return visit(source, undefined, resolved.message);
     for (const rule of resolved) if (!visit(source, rule, undefined)) return false;
     return true;
   }
 
-  /** The rules a binding's roleRef grants, or the error message Kubernetes reports for it. */
-  private resolveRoleRef(roleRef: RoleRef, namespace: string, clusterRoles: ClusterRoleRules): PolicyRule[] | string {
+  /** The rules a binding's roleRef grants, or the error Kubernetes reports for it. */
+  private resolveRoleRef(roleRef: RoleRef, namespace: string, clusterRoles: ClusterRoleRules): PolicyRule[] | StatusError {
     const name = roleRef.name ?? '';
     switch (roleRef.kind) {
       case 'Role': {
         const role = this.objects.roles(namespace).find((r) => r.metadata?.name === name);
-        return role ? ownRules(role) : `roles.rbac.authorization.k8s.io ${quote(name)} not found`;
+        return role ? ownRules(role) : notFound({ group: RBAC_GROUP, resource: 'roles' }, name);
       }
       case 'ClusterRole': {
         const role = clusterRoles.get(name);
-        return role ? clusterRoles.rulesOf(role) : `clusterroles.rbac.authorization.k8s.io ${quote(name)} not found`;
+        return role ? clusterRoles.rulesOf(role) : notFound({ group: RBAC_GROUP, resource: 'clusterroles' }, name);
       }
       default:
-        return `unsupported role reference kind: ${quote(roleRef.kind)}`;
+        // A plain Go error in kube-apiserver: a 500 with reason Unknown.
+        return new StatusError(500, 'Unknown', `unsupported role reference kind: ${quote(roleRef.kind)}`);
     }
   }
 }
@@ -266,7 +293,7 @@ function describeSubject(subject: Subject, bindingNamespace: string): string {
 const quote = (s: string | undefined): string => JSON.stringify(s ?? '');
 
 /** utilerrors.NewAggregate(errs).Error(): de-duplicated, bracketed when more than one. */
-function aggregateErrors(errors: string[]): string {
+export function aggregateErrors(errors: string[]): string {
   const unique = [...new Set(errors)];
   return unique.length === 1 ? unique[0]! : `[${unique.join(', ')}]`;
 }

@@ -8,6 +8,7 @@ import type { KObject } from '../../apis/object.js';
 import type { SchemaSet } from '../../apis/schema/resolve.js';
 import type { JSONSchema } from '../../apis/schema/types.js';
 import type { FieldError } from '../../apis/validation/field.js';
+import type { EscalationAuthorizer } from '../auth/escalation.js';
 import type { UserInfo } from '../auth/types.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -27,6 +28,8 @@ export interface StrategyContext {
   now: Date;
   lookup: ObjectLookup;
   dryRun: boolean;
+  /** The server's authorizer, for checks beyond the request's own verb (RBAC escalation); absent without RBAC. */
+  authorizer?: EscalationAuthorizer;
 }
 
 export interface ResourceStrategy {
@@ -48,6 +51,12 @@ export interface ResourceStrategy {
   nameRule: 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label' | 'path-segment' | 'none';
   /** Defaults that schemas cannot express (values depending on other fields). Runs after schema defaults. */
   defaults?(obj: KObject): void;
+  /**
+   * Refuses a write the requester may not make whatever its verb allows (RBAC escalation):
+   * throws a StatusError. Runs before any other hook, on create (`old` undefined) and on update
+   * of the main resource; `requestName` is the name in the request path (empty on a POST).
+   */
+  authorizeWrite?(obj: KObject, old: KObject | undefined, ctx: StrategyContext, requestName: string): void;
   /** Before validation on create (allocations, clearing status, setting server-owned fields). */
   prepareForCreate?(obj: KObject, ctx: StrategyContext): void | Promise<void>;
   /** Before validation on update of the main resource. */

@@ -4,6 +4,7 @@
  */
 import type { KObject } from '../../apis/object.js';
 import type { FieldError } from '../../apis/validation/field.js';
+import type { EscalationAuthorizer } from '../auth/escalation.js';
 import type { UserInfo } from '../auth/types.js';
 import type { Registry } from '../registry/registry.js';
 import type { ObjectLookup, ResourceType, StrategyContext } from '../registry/types.js';
@@ -28,6 +29,8 @@ export interface Api {
   lookup: ObjectLookup;
   /** Validation plug-ins run after a kind's own validation (like validating admission webhooks). */
   admission?: AdmissionPlugin[];
+  /** The server's RBAC authorizer, for the writes it restricts beyond their verb (escalation checks). */
+  authorizer?: EscalationAuthorizer;
 }
 
 /**
@@ -50,7 +53,7 @@ export function systemContext(fieldManager: string): RestContext {
 }
 
 export function strategyContext(api: Api, ctx: RestContext): StrategyContext {
-  return { user: ctx.user, now: ctx.now, lookup: api.lookup, dryRun: ctx.dryRun };
+  return { user: ctx.user, now: ctx.now, lookup: api.lookup, dryRun: ctx.dryRun, ...(api.authorizer ? { authorizer: api.authorizer } : {}) };
 }
 
 export const groupResource = (type: ResourceType) => ({ group: type.group, resource: type.resource });

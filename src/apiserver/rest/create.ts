@@ -29,7 +29,7 @@ export async function createObject(
   namespace: string,
   body: KObject,
   ctx: RestContext,
-  opts: { managedFieldsComputed?: boolean } = {},
+  opts: { managedFieldsComputed?: boolean; requestName?: string } = {},
 ): Promise<KObject> {
   const meta = (body.metadata ??= {});
   if (type.namespaced) {
@@ -42,6 +42,9 @@ export async function createObject(
     delete meta.namespace;
   }
   const obj = defaultAndConvert(type, version, body);
+  const sctx = strategyContext(api, ctx);
+  // Before the name is generated: kube-apiserver's RBAC storage checks ahead of BeforeCreate.
+  type.strategy.authorizeWrite?.(obj, undefined, sctx, opts.requestName ?? '');
   const m = obj.metadata!;
   const explicitName = !!m.name;
   if (!explicitName && m.generateName) m.name = m.generateName + generateNameSuffix();
@@ -53,7 +56,6 @@ export async function createObject(
   delete m.selfLink;
   if (tracksGeneration(type)) m.generation = 1;
   else delete m.generation;
-  const sctx = strategyContext(api, ctx);
   if (type.strategy.statusSubresource && !type.builtin) delete obj.status;
   await type.strategy.prepareForCreate?.(obj, sctx);
   if (!opts.managedFieldsComputed) recordManagedFields(type, version, obj, undefined, ctx);

@@ -147,5 +147,6 @@ async function applyCreate(
     schema: version.schema,
     set: type.schemas,
   });
-  return createObject(api, type, version, namespace, obj, { ...ctx, fieldManager: ctx.fieldManager }, { managedFieldsComputed: true });
+  // An apply that creates names its object in the path, as an update does.
+  return createObject(api, type, version, namespace, obj, { ...ctx, fieldManager: ctx.fieldManager }, { managedFieldsComputed: true, requestName: name });
 }

@@ -81,7 +81,9 @@ export async function updateObject(
       if (old.status === undefined) delete obj.status;
       else obj.status = old.status;
     }
-    await type.strategy.prepareForUpdate?.(obj, old, strategyContext(api, ctx));
+    const sctx = strategyContext(api, ctx);
+    type.strategy.authorizeWrite?.(obj, old, sctx, name);
+    await type.strategy.prepareForUpdate?.(obj, old, sctx);
     if (generationChanged(type, obj, old)) obj.metadata!.generation = (old.metadata?.generation ?? 0) + 1;
   }
   if (opts.managedFieldsComputed) {

@@ -7,31 +7,52 @@ import {
   validateRoleBindingUpdate,
   validateClusterRoleBindingUpdate,
 } from '../../../apis/validation/service.js';
+import type { KObject } from '../../../apis/object.js';
+import { checkBindingWrite, checkRoleWrite, type WriteContext } from '../../auth/escalation.js';
 import * as printers from '../../printers/builtin.js';
-import type { ResourceType } from '../types.js';
+import type { ResourceType, StrategyContext } from '../types.js';
 import { CREATE_ONLY, defineBuiltin } from './define.js';
+
+/** A strategy hook running an escalation check, when the server has an authorizer to check with. */
+function escalationHook(check: (obj: KObject, old: KObject | undefined, w: WriteContext) => void) {
+  return (obj: KObject, old: KObject | undefined, ctx: StrategyContext, requestName: string): void => {
+    if (ctx.authorizer) check(obj, old, { authorizer: ctx.authorizer, user: ctx.user, requestName });
+  };
+}
+const roleHook = (resource: 'roles' | 'clusterroles') => escalationHook((o, old, w) => checkRoleWrite(resource, o, old, w));
+const bindingHook = (resource: 'rolebindings' | 'clusterrolebindings') => escalationHook((o, old, w) => checkBindingWrite(resource, o, old, w));
 
 export function rbacResources(): ResourceType[] {
   const rbac = 'rbac.authorization.k8s.io';
   return [
     defineBuiltin({
       group: rbac, version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', definition: 'io.k8s.api.rbac.v1.ClusterRole',
-      namespaced: false, strategy: { nameRule: 'path-segment', validate: (o) => validateClusterRole(o) }, table: printers.clusterRolePrinter,
+      namespaced: false, strategy: { nameRule: 'path-segment', authorizeWrite: roleHook('clusterroles'), validate: (o) => validateClusterRole(o) }, table: printers.clusterRolePrinter,
     }),
     defineBuiltin({
       group: rbac, version: 'v1', resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', definition: 'io.k8s.api.rbac.v1.ClusterRoleBinding',
       namespaced: false,
-      strategy: { nameRule: 'path-segment', validate: (o) => validateClusterRoleBinding(o), validateUpdate: (o, old) => validateClusterRoleBindingUpdate(o, old) },
+      strategy: {
+        nameRule: 'path-segment',
+        authorizeWrite: bindingHook('clusterrolebindings'),
+        validate: (o) => validateClusterRoleBinding(o),
+        validateUpdate: (o, old) => validateClusterRoleBindingUpdate(o, old),
+      },
       table: printers.clusterRoleBindingPrinter,
     }),
     defineBuiltin({
       group: rbac, version: 'v1', resource: 'roles', kind: 'Role', definition: 'io.k8s.api.rbac.v1.Role',
-      namespaced: true, strategy: { nameRule: 'path-segment', validate: (o) => validateRole(o) }, table: printers.rolePrinter,
+      namespaced: true, strategy: { nameRule: 'path-segment', authorizeWrite: roleHook('roles'), validate: (o) => validateRole(o) }, table: printers.rolePrinter,
     }),
     defineBuiltin({
       group: rbac, version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', definition: 'io.k8s.api.rbac.v1.RoleBinding',
       namespaced: true,
-      strategy: { nameRule: 'path-segment', validate: (o) => validateRoleBinding(o), validateUpdate: (o, old) => validateRoleBindingUpdate(o, old) },
+      strategy: {
+        nameRule: 'path-segment',
+        authorizeWrite: bindingHook('rolebindings'),
+        validate: (o) => validateRoleBinding(o),
+        validateUpdate: (o, old) => validateRoleBindingUpdate(o, old),
+      },
       table: printers.roleBindingPrinter,
     }),
   ];
