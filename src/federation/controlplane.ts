@@ -12,6 +12,7 @@ import type { KubeconfigEntry } from '../kubeconfig.js';
 import { federationAdmission } from './admission.js';
 import { KubeClient, kubeConfigFor } from './client/kube-client.js';
 import { ClusterController, type ClusterControllerOptions } from './clusters/cluster-controller.js';
+import { MemberAccessController } from './clusters/member-access.js';
 import { installFederation, type FederationSettings } from './install.js';
 import { SyncController } from './propagation/sync-controller.js';
 import { PlannerScheduler } from './scheduling/replica-scheduler.js';
@@ -48,6 +49,7 @@ export class ControlPlane {
     readonly client: KubeClient,
     readonly types: TypeConfigController,
     readonly clusters: ClusterController,
+    readonly access: MemberAccessController,
     readonly scheduler: PlannerScheduler,
     readonly sync: SyncController,
   ) {}
@@ -73,15 +75,17 @@ export class ControlPlane {
       await types.start();
       const clusters = new ClusterController({ federation: client, log: log.child({ controller: 'cluster' }), ...(o.clusterHealth ?? {}) });
       await clusters.start();
+      const access = new MemberAccessController({ federation: client, members: clusters, types, log: log.child({ controller: 'member-access' }), fieldManager: FIELD_MANAGER });
+      access.start();
       const scheduler = new PlannerScheduler({ federation: client, members: clusters, log: log.child({ controller: 'scheduler' }), fieldManager: FIELD_MANAGER, ...(o.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: o.unschedulableAfterMs } : {}) });
       await scheduler.start();
       const sync = new SyncController(
         { federation: client, members: clusters, types, log: log.child({ controller: 'sync' }), fieldManager: FIELD_MANAGER },
-        { scheduler, workers: o.workers ?? 32, adoptResources: o.adoptResources ?? true, ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}) },
+        { scheduler, access, workers: o.workers ?? 32, adoptResources: o.adoptResources ?? true, ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}) },
       );
       await sync.start();
       propagation = sync;
-      return new ControlPlane(server, client, types, clusters, scheduler, sync);
+      return new ControlPlane(server, client, types, clusters, access, scheduler, sync);
     } catch (e) {
       client.close();
       await server.close();
@@ -101,6 +105,7 @@ export class ControlPlane {
   async close(): Promise<void> {
     await this.sync.stop();
     await this.scheduler.stop();
+    this.access.stop();
     await this.clusters.stop();
     await this.types.stop();
     this.client.close();

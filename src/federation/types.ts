@@ -11,6 +11,8 @@ export interface FederatedTypeInfo {
   target: TargetType & { apiVersion: string };
   federated: { group: string; version: string; kind: string; plural: string; apiVersion: string; namespaced: boolean };
   propagation: 'Enabled' | 'Disabled';
+  /** statusCollection Enabled: each cluster's copy's status is shown in the Federated<Kind>'s status (remoteStatus). */
+  statusCollection?: boolean;
 }
 
 /** Kinds propagated by default (Federation v1's set). */
@@ -63,5 +65,7 @@ export function typeInfoFromConfig(ftc: KObject): FederatedTypeInfo | undefined 
   const s = ftc.spec;
   if (!s?.targetType?.kind || !s.targetType.pluralName || !s.targetType.version) return undefined;
   const t: TargetType = { group: s.targetType.group ?? '', version: s.targetType.version, kind: s.targetType.kind, plural: s.targetType.pluralName, namespaced: s.targetType.scope === 'Namespaced' };
-  return typeInfo(t, s.propagation === 'Disabled' ? 'Disabled' : 'Enabled');
+  const info = typeInfo(t, s.propagation === 'Disabled' ? 'Disabled' : 'Enabled');
+  if (s.statusCollection === 'Enabled') info.statusCollection = true;
+  return info;
 }

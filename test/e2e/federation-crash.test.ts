@@ -18,6 +18,7 @@ import { MANAGED_LABEL, SYNC_FINALIZER } from '../../src/federation/propagation/
 import { defaultTopology } from '../../src/playground/topology.js';
 import { Playground } from '../../src/playground/world.js';
 import { eventually, FAST_TIMING } from '../helpers/playground-network.js';
+import { reserveOctets } from '../helpers/octets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const NS = 'crash';
@@ -55,7 +56,7 @@ const configMap = (i: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadat
 const copies = () => [...added.values()].reduce((n, m) => n + m.size, 0);
 
 beforeAll(async () => {
-  const topology = defaultTopology(9, 1, undefined, 180);
+  const topology = defaultTopology(9, 1, undefined, reserveOctets(9));
   topology.timing = { ...FAST_TIMING };
   pg = await Playground.up({ stateDir: join(dir, 'playground'), topology, kubeconfig, logger: pino({ level: 'silent' }) });
   cp = await startControlPlane();

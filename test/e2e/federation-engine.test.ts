@@ -21,6 +21,7 @@ import type { KObject } from '../../src/apis/object.js';
 import { ADOPTED_ANNOTATION, MANAGED_LABEL, ORPHAN_ANNOTATION, SYNC_FINALIZER } from '../../src/federation/propagation/intent.js';
 import { startFederatedPlayground, type FederatedPlayground } from '../helpers/federated-playground.js';
 import { eventually } from '../helpers/playground-network.js';
+import { reserveOctets } from '../helpers/octets.js';
 
 const NAMES = ['east', 'west', 'north'] as const;
 const [EAST, WEST, NORTH] = NAMES;
@@ -88,7 +89,7 @@ function federatedStatus(p: FederatedPlayground, resource: string, ns: string, n
 }
 
 beforeAll(async () => {
-  fp = await startFederatedPlayground({ clusters: 3, nodes: 1, firstOctet: 172, names: [...NAMES] });
+  fp = await startFederatedPlayground({ clusters: 3, nodes: 1, firstOctet: reserveOctets(3), names: [...NAMES] });
   for (const c of NAMES) await clusterIs(fp, c, (s) => s === 'Ready', 'Ready');
   await fp.ok(['--context=federation', 'create', 'namespace', NS]);
   for (const c of NAMES) await inCluster(fp, c, ['namespace', NS]);
@@ -378,7 +379,7 @@ describe('namespace deletion at the federation', () => {
 describe('adoption off (adoptResources false)', () => {
   let fp2: FederatedPlayground;
   beforeAll(async () => {
-    fp2 = await startFederatedPlayground({ clusters: 2, nodes: 1, firstOctet: 175, names: ['one', 'two'], federation: { adoptResources: false } });
+    fp2 = await startFederatedPlayground({ clusters: 2, nodes: 1, firstOctet: reserveOctets(2), names: ['one', 'two'], federation: { adoptResources: false } });
     for (const c of ['one', 'two']) await clusterIs(fp2, c, (s) => s === 'Ready', 'Ready');
   }, 120_000);
   afterAll(async () => {

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterController } from '../../src/federation/clusters/cluster-controller.js';
-import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/join.js';
+import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/member-access.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
 import { mergeKubeconfig } from '../../src/kubeconfig.js';
 import { startFederationBed, type FederationBed } from '../helpers/federation.js';
 import { kubectl } from '../helpers/kubectl.js';
+import { reserveOctets, UNUSED_OCTET } from '../helpers/octets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const NS = KUBEFED_NAMESPACE;
@@ -64,12 +65,12 @@ async function footprint(m: string): Promise<Record<string, string[]>> {
 beforeAll(async () => {
   const built = join(ROOT, 'dist/src/cli/commands/join.js');
   if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(ROOT, 'src/cli/commands/join.ts')).mtimeMs) throw new Error('dist is missing or older than src: run `npm run build` first');
-  bed = await startFederationBed({ clusters: 2, firstOctet: 62 });
+  bed = await startFederationBed({ clusters: 2, firstOctet: reserveOctets(2) });
   [m0, m1] = [...bed.memberClients.keys()] as [string, string];
   const e = bed.playground.cluster(m0).kubeconfigEntry();
   mergeKubeconfig(bed.kubeconfig, [
     { name: 'bad-creds', server: e.server, caPem: e.caPem, token: 'not-a-valid-token' },
-    { name: 'nowhere', server: 'https://127.79.0.2:6443', caPem: e.caPem, clientCertPem: e.clientCertPem!, clientKeyPem: e.clientKeyPem! },
+    { name: 'nowhere', server: `https://127.${UNUSED_OCTET}.0.2:6443`, caPem: e.caPem, clientCertPem: e.clientCertPem!, clientKeyPem: e.clientKeyPem! },
   ]);
   controller = new ClusterController({ federation: bed.fedClient, log: pino({ level: process.env.KUBEFED_TEST_LOG ?? 'silent' }), probePeriodMs: 200, probeTimeoutMs: 500 });
   await controller.start();
@@ -98,7 +99,7 @@ describe('kubefed join / unjoin', () => {
     expect(bad.stderr.trim()).toBe(`error: credentials for cluster "bad-creds" were rejected by ${bed.playground.cluster(m0).url} (401 Unauthorized)`);
     const gone = await kubefed(['--kubeconfig', bed.kubeconfig, '--context=federation', 'join', 'nowhere']);
     expect(gone.code).toBe(1);
-    expect(gone.stderr.trim()).toMatch(/^error: cluster "nowhere" is unreachable at https:\/\/127\.79\.0\.2:6443: connect ECONNREFUSED 127\.79\.0\.2:6443$/);
+    expect(gone.stderr.trim()).toBe(`error: cluster "nowhere" is unreachable at https://127.${UNUSED_OCTET}.0.2:6443: connect ECONNREFUSED 127.${UNUSED_OCTET}.0.2:6443`);
     const noContext = await kubefed(['--kubeconfig', bed.kubeconfig, '--context=federation', 'join', 'no-such-context']);
     expect(noContext.code).toBe(1);
     expect(noContext.stderr).toContain('context "no-such-context" is not in');

@@ -15,10 +15,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/join.js';
+import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/member-access.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
 import { startFederatedPlayground, type FederatedPlayground } from '../helpers/federated-playground.js';
 import { eventually, httpGet } from '../helpers/playground-network.js';
+import { reserveOctets } from '../helpers/octets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const fixture = (p: string) => join(ROOT, 'test/fixtures/seeds', p);
@@ -63,7 +64,7 @@ async function propagated(resource: string, name: string, clusters: readonly str
 beforeAll(async () => {
   const built = join(ROOT, 'dist/src/cli/commands/join.js');
   if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(ROOT, 'src/cli/commands/join.ts')).mtimeMs) throw new Error('dist is missing or older than src: run `npm run build` first');
-  fp = await startFederatedPlayground({ clusters: 2, nodes: 1, firstOctet: 170, names: [...MEMBERS] });
+  fp = await startFederatedPlayground({ clusters: 2, nodes: 1, firstOctet: reserveOctets(2), names: [...MEMBERS] });
 }, 120_000);
 
 afterAll(async () => {

@@ -14,13 +14,14 @@ import { plan } from '../../src/federation/planning/planner.js';
 import { plannerInput } from '../../src/federation/scheduling/replica-scheduler.js';
 import { startFederatedPlayground, type FederatedPlayground } from '../helpers/federated-playground.js';
 import { eventually } from '../helpers/playground-network.js';
+import { reserveOctets } from '../helpers/octets.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures');
 const fixture = (p: string) => join(FIXTURES, p);
 let fp: FederatedPlayground;
 
 beforeAll(async () => {
-  fp = await startFederatedPlayground({ clusters: 9, nodes: 3, firstOctet: 160 });
+  fp = await startFederatedPlayground({ clusters: 9, nodes: 3, firstOctet: reserveOctets(9) });
 }, 180_000);
 
 afterAll(async () => {

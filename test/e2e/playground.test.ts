@@ -13,6 +13,7 @@ import { defaultTopology } from '../../src/playground/topology.js';
 import { Playground } from '../../src/playground/world.js';
 import { silentLogger } from '../helpers/apiserver.js';
 import { kubectl } from '../helpers/kubectl.js';
+import { reserveOctets } from '../helpers/octets.js';
 
 let pg: Playground;
 let dir: string;
@@ -72,7 +73,7 @@ async function eventually<T>(fn: () => Promise<T | undefined | false> | T | unde
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kubefed-pg-'));
-  const topology = defaultTopology(2, 3, { cpu: '2', memory: '4Gi', pods: 30 }, 40);
+  const topology = defaultTopology(2, 3, { cpu: '2', memory: '4Gi', pods: 30 }, reserveOctets(2));
   topology.timing = { nodeHeartbeatMs: 300, nodeMonitorGraceMs: 1500, readinessDelayMs: 200 };
   pg = await Playground.up({ stateDir: join(dir, 'state'), topology, logger: silentLogger() });
 });

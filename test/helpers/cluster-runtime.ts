@@ -12,6 +12,7 @@ import { InternalClient } from '../../src/playground/cluster/client.js';
 import { NodePower, PodLogStore, type ClusterComponent, type ClusterRuntime, type ClusterSpec, type NodeSpec } from '../../src/playground/cluster/runtime.js';
 import { DEFAULT_TIMING, type Timing } from '../../src/playground/cluster/timing.js';
 import { silentLogger } from './apiserver.js';
+import { reserveOctets } from './octets.js';
 
 export interface TestRuntime {
   runtime: ClusterRuntime;
@@ -22,7 +23,6 @@ export interface TestRuntime {
 }
 
 // Octets 200-254 are for component tests; playground and federation tests use lower ranges.
-let nextOctet = 200 + Math.floor(Math.random() * 50);
 
 export function testNodes(count: number, opts: { region?: string; zones?: string[]; cpu?: string; memory?: string; pods?: number } = {}): NodeSpec[] {
   const region = opts.region ?? 'test-region1';
@@ -38,8 +38,7 @@ export function testNodes(count: number, opts: { region?: string; zones?: string
 
 export async function startTestRuntime(opts: { nodes?: NodeSpec[]; timing?: Partial<Timing>; name?: string } = {}): Promise<TestRuntime> {
   const dir = mkdtempSync(join(tmpdir(), 'kubefed-cluster-'));
-  const octet = nextOctet++;
-  if (nextOctet > 254) nextOctet = 200;
+  const octet = reserveOctets(1);
   const addresses = new ClusterAddresses(octet);
   const nodes = opts.nodes ?? testNodes(3);
   const spec: ClusterSpec = { name: opts.name ?? `test-${octet}`, region: nodes[0]?.region ?? 'test-region1', zones: [...new Set(nodes.map((n) => n.zone))], octet, nodes };

@@ -18,6 +18,7 @@ import { mergeKubeconfig } from '../../src/kubeconfig.js';
 import { defaultTopology } from '../../src/playground/topology.js';
 import { Playground } from '../../src/playground/world.js';
 import { silentLogger } from './apiserver.js';
+import { reserveOctets } from './octets.js';
 
 export interface FederationBed {
   dir: string;
@@ -96,7 +97,7 @@ export async function startFederationBed(opts: { clusters?: number; firstOctet?:
   const fed = await ApiServer.start({ dataDir: join(dir, 'federation'), port: 0, storageSync: 'normal', logger: log });
   const fedClient = new KubeClient(kubeConfigFor('federation', { server: fed.url, caPem: fed.caPem, certPem: fed.adminCredentials.certPem, keyPem: fed.adminCredentials.keyPem }));
   await installFederationTypes(fedClient);
-  const topology = defaultTopology(opts.clusters ?? 2, 2, { cpu: '4', memory: '8Gi', pods: 50 }, opts.firstOctet ?? 150);
+  const topology = defaultTopology(opts.clusters ?? 2, 2, { cpu: '4', memory: '8Gi', pods: 50 }, opts.firstOctet ?? reserveOctets(opts.clusters ?? 2));
   topology.timing = { nodeHeartbeatMs: 300, nodeMonitorGraceMs: 1500, readinessDelayMs: 100, ...(opts.timing ?? {}) };
   const playground = await Playground.up({ stateDir: join(dir, 'playground'), topology, logger: log });
   const kubeconfig = join(dir, 'kubeconfig');

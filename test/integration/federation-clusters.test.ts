@@ -9,10 +9,12 @@ import type { KObject } from '../../src/apis/object.js';
 import { KubeApiError, KubeClient, kubeConfigFor } from '../../src/federation/client/kube-client.js';
 import { ClusterController } from '../../src/federation/clusters/cluster-controller.js';
 import { CORE_API_VERSION } from '../../src/federation/crds/federation-crds.js';
-import { clusterRoleName, joinCluster, serviceAccountName, unjoinCluster } from '../../src/federation/clusters/join.js';
+import { joinCluster, unjoinCluster } from '../../src/federation/clusters/join.js';
+import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/member-access.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
 import { startFederationBed, type FederationBed } from '../helpers/federation.js';
 import { kubectl } from '../helpers/kubectl.js';
+import { reserveOctets, UNUSED_OCTET } from '../helpers/octets.js';
 
 const NS = KUBEFED_NAMESPACE;
 const RBAC = 'rbac.authorization.k8s.io/v1';
@@ -58,7 +60,7 @@ async function footprint(name: string): Promise<unknown> {
 const kfcStatus = async (name: string) => (await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name))?.status;
 
 beforeAll(async () => {
-  bed = await startFederationBed({ clusters: 2, firstOctet: 60 });
+  bed = await startFederationBed({ clusters: 2, firstOctet: reserveOctets(2) });
   names = [...bed.memberClients.keys()];
   controller = new ClusterController({ federation: bed.fedClient, log: pino({ level: process.env.KUBEFED_TEST_LOG ?? 'silent' }), probePeriodMs: 200, probeTimeoutMs: 500, failureThreshold: 3, successThreshold: 1 });
   controller.onChange((n) => events.push(n));
@@ -85,8 +87,8 @@ describe('joining member clusters', () => {
     const name = names[0]!;
     const before = await footprint(name);
     const e = bed.playground.cluster(name).kubeconfigEntry();
-    const gone = new KubeClient(kubeConfigFor(name, { server: 'https://127.79.0.1:6443', caPem: e.caPem, certPem: e.clientCertPem!, keyPem: e.clientKeyPem! }), { timeoutMs: 5_000 });
-    await expect(joinCluster({ federation: bed.fedClient, member: gone, name })).rejects.toThrow(/^cluster "gce-[a-z0-9-]+" is unreachable at https:\/\/127\.79\.0\.1:6443: .*ECONNREFUSED/);
+    const gone = new KubeClient(kubeConfigFor(name, { server: `https://127.${UNUSED_OCTET}.0.1:6443`, caPem: e.caPem, certPem: e.clientCertPem!, keyPem: e.clientKeyPem! }), { timeoutMs: 5_000 });
+    await expect(joinCluster({ federation: bed.fedClient, member: gone, name })).rejects.toThrow(/^cluster "gce-[a-z0-9-]+" is unreachable at https:\/\/127\.\d+\.0\.1:6443: .*ECONNREFUSED/);
     gone.close();
     expect(await footprint(name)).toEqual(before);
   });
@@ -164,7 +166,8 @@ describe('joining member clusters', () => {
       expect(r.apiGroups ?? []).not.toContain('*');
       expect(r.resources ?? []).not.toContain('*');
     }
-    expect(rules).toContainEqual(expect.objectContaining({ apiGroups: ['apps'], verbs: ['*'], resources: expect.arrayContaining(['deployments', 'replicasets']) }));
+    expect(rules).toContainEqual(expect.objectContaining({ apiGroups: ['apps'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], resources: expect.arrayContaining(['deployments', 'replicasets']) }));
+    for (const r of rules) expect(r.verbs).not.toContain('*');
     // The token the federation holds: what it needs works, the rest is forbidden.
     const kfc = (await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name))!;
     const secret = (await bed.fedClient.get('v1', 'Secret', NS, kfc.spec.secretRef.name))!;
@@ -340,7 +343,7 @@ describe('unjoining', () => {
     try {
       const { warnings } = await unjoinCluster({ federation: bed.fedClient, member: member(name), name });
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(new RegExp(`^cluster "${name}" is unreachable at https://127\\.61\\.0\\.1:6443: .*; its ServiceAccount ${NS}/${serviceAccountName(name)}, ClusterRole and ClusterRoleBinding ${clusterRoleName(name)} were left in place$`));
+      expect(warnings[0]).toMatch(new RegExp(`^cluster "${name}" is unreachable at ${bed.playground.cluster(name).url.replace(/\./g, '\\.')}: .*; its ServiceAccount ${NS}/${serviceAccountName(name)}, ClusterRole and ClusterRoleBinding ${clusterRoleName(name)} were left in place$`));
       expect(await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name)).toBeUndefined();
       await until(`${name} to leave the registry`, () => controller.get(name) === undefined);
     } finally {

@@ -8,6 +8,7 @@ import { PlannerScheduler, RSP_API_VERSION, RSP_KIND, type WorkloadKey } from '.
 import { DEFAULT_TARGET_TYPES, typeInfo } from '../../src/federation/types.js';
 import { startFederationBed, type FederationBed } from '../helpers/federation.js';
 import { eventually } from '../helpers/playground-network.js';
+import { reserveOctets } from '../helpers/octets.js';
 
 const deployType = typeInfo(DEFAULT_TARGET_TYPES.find((t) => t.kind === 'Deployment')!);
 const rsType = typeInfo(DEFAULT_TARGET_TYPES.find((t) => t.kind === 'ReplicaSet')!);
@@ -54,7 +55,7 @@ function plainIntent(name: string, replicas: number, kind: 'Deployment' | 'Repli
 const replanned = (kind: string, name: string, since: number) => () => replans.slice(since).some((k) => k.kind === kind && k.name === name && k.namespace === 'default');
 
 beforeAll(async () => {
-  bed = await startFederationBed({ clusters: 3, firstOctet: 100 });
+  bed = await startFederationBed({ clusters: 3, firstOctet: reserveOctets(3) });
   clusters = [...bed.memberClients.keys()].sort();
   scheduler = new PlannerScheduler({ federation: bed.fedClient, members: bed.members, log: pino({ level: process.env.KUBEFED_TEST_LOG ?? 'silent' }), unschedulableAfterMs: 500, pollIntervalMs: 250 });
   scheduler.onReplan((k) => replans.push(k));

@@ -5,6 +5,7 @@ import { SyncController } from '../../src/federation/propagation/sync-controller
 import { MANAGED_LABEL, SYNC_FINALIZER } from '../../src/federation/propagation/intent.js';
 import { eventually } from '../helpers/playground-network.js';
 import { startFederationBed, type FederationBed } from '../helpers/federation.js';
+import { reserveOctets } from '../helpers/octets.js';
 
 let bed: FederationBed;
 let sync: SyncController;
@@ -14,7 +15,7 @@ let B: string;
 const memberGet = (cluster: string, apiVersion: string, kind: string, ns: string | undefined, name: string) => bed.memberClients.get(cluster)!.get(apiVersion, kind, ns, name);
 
 beforeAll(async () => {
-  bed = await startFederationBed({ clusters: 2, firstOctet: 120 });
+  bed = await startFederationBed({ clusters: 2, firstOctet: reserveOctets(2) });
   [A, B] = [...bed.memberClients.keys()] as [string, string];
   sync = new SyncController(bed.context(), { retryMs: 300 });
   await sync.start();

@@ -3,8 +3,9 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { prefersHtml, startPodServer, type PodServer } from '../../src/playground/cluster/pod-server.js';
+import { SCRATCH_OCTET } from '../helpers/octets.js';
 
-const IP = `127.99.${1 + Math.floor(Math.random() * 200)}.2`;
+const IP = `127.${SCRATCH_OCTET}.${1 + Math.floor(Math.random() * 200)}.2`;
 const PORT = 18080;
 const identity = { pod: 'web-1', namespace: 'default', node: 'node-0', cluster: 'c1', zone: 'us-central1-a', region: 'us-central1', container: 'web', image: 'nginx', podIP: IP };
 

@@ -22,16 +22,14 @@ import type { Logger } from 'pino';
 import type { KObject } from '../../apis/object.js';
 import { isAlreadyExists, isNotFound, KubeApiError, KubeClient, kubeConfigFor } from '../client/kube-client.js';
 import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
-import { DEFAULT_TARGET_TYPES } from '../types.js';
+import { listTypeConfigs } from '../typeconfig/enablement.js';
+import type { FederatedTypeInfo } from '../types.js';
+import { clusterRoleName, memberRoleRules, RBAC_API_VERSION, serviceAccountName } from './member-access.js';
 
 /** Ten years: the federation's token should outlive the member's credentials rotation policy. */
 export const TOKEN_EXPIRATION_SECONDS = 10 * 365 * 24 * 3600;
-const RBAC = 'rbac.authorization.k8s.io/v1';
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'kubefed' };
 
-export const serviceAccountName = (cluster: string) => `${cluster}-kubefed`;
-/** KubeFed names it `kubefed-controller-manager:<sa>`; a ':' must be percent-encoded in paths, which not every server decodes. */
-export const clusterRoleName = (cluster: string) => `kubefed-controller-manager-${cluster}`;
 
 export interface JoinOptions {
   federation: KubeClient;
@@ -57,39 +55,15 @@ export interface JoinResult {
 const errMsg = (e: unknown) => (e instanceof KubeApiError ? (e.body?.message ?? e.message) : e instanceof Error ? e.message : String(e));
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-/** Resources the member role covers by group: the default federated types and a few workload kinds. */
-const BASE_RESOURCES: Record<string, string[]> = {
-  '': ['namespaces', 'configmaps', 'secrets', 'serviceaccounts', 'services'],
-  apps: ['deployments', 'replicasets', 'daemonsets', 'statefulsets'],
-  batch: ['jobs', 'cronjobs'],
-  'networking.k8s.io': ['ingresses'],
-};
-
-/** The rules of the member ClusterRole: propagated resources plus read access for health and capacity. */
-export async function memberRoleRules(federation: KubeClient, namespace: string): Promise<KObject[]> {
-  const byGroup = new Map<string, Set<string>>(Object.entries(BASE_RESOURCES).map(([g, r]) => [g, new Set(r)]));
-  const add = (group: string, plural: string) => {
-    if (!byGroup.has(group)) byGroup.set(group, new Set());
-    byGroup.get(group)!.add(plural);
-  };
-  for (const t of DEFAULT_TARGET_TYPES) add(t.group, t.plural);
+/** The member role's rules for the federation's current FederatedTypeConfigs. */
+async function joinRoleRules(federation: KubeClient, namespace: string, role: string) {
+  let types: FederatedTypeInfo[] = [];
   try {
-    const ftcs = await federation.list(CORE_API_VERSION, 'FederatedTypeConfig', { namespace });
-    for (const f of ftcs.items as KObject[]) {
-      const t = f.spec?.targetType;
-      if (t?.pluralName) add(String(t.group ?? ''), String(t.pluralName));
-    }
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
+    types = (await listTypeConfigs(federation, namespace)).map((c) => c.info);
+  } catch {
+    // No FederatedTypeConfig type: a federation without types yet; the controller extends the role later.
   }
-  const rules: KObject[] = [...byGroup].sort((a, b) => a[0].localeCompare(b[0])).map(([group, plurals]) => {
-    const resources = [...plurals].sort();
-    // Status is what the federation reads back from members.
-    return { apiGroups: [group], resources: [...resources, ...resources.map((r) => `${r}/status`)], verbs: ['*'] };
-  });
-  rules.push({ apiGroups: [''], resources: ['nodes', 'pods', 'events'], verbs: ['get', 'list', 'watch'] });
-  rules.push({ nonResourceURLs: ['/healthz', '/readyz', '/livez', '/version', '/api', '/api/*', '/apis', '/apis/*'], verbs: ['get'] });
-  return rules;
+  return memberRoleRules(types, role);
 }
 
 /** The member's CA bundle (PEM, base64) as its kubeconfig gives it, and whether TLS is unchecked. */
@@ -176,7 +150,7 @@ export async function joinCluster(o: JoinOptions): Promise<JoinResult> {
   await checkMember(member, name);
   const apiEndpoint = member.server;
   const { caBundle, insecure } = memberCa(member);
-  const rules = await memberRoleRules(federation, ns);
+  const rules = await joinRoleRules(federation, ns, role);
 
   // --- the steps, each with its undo ------------------------------------------------------------------
   const undo: { what: string; fn: () => Promise<unknown> }[] = [];
@@ -203,12 +177,12 @@ export async function joinCluster(o: JoinOptions): Promise<JoinResult> {
   if (nsCreated) undo.push({ what: `deleting namespace "${ns}" in the member`, fn: () => member.delete('v1', 'Namespace', undefined, ns) });
   const saCreated = await step(`creating ServiceAccount "${ns}/${sa}" in the member`, () => createOrAdopt(member, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: ns, labels } }, log));
   if (saCreated) undo.push({ what: `deleting ServiceAccount "${ns}/${sa}" in the member`, fn: () => member.delete('v1', 'ServiceAccount', ns, sa) });
-  const roleCreated = await step(`creating ClusterRole "${role}" in the member`, () => createOrAdopt(member, { apiVersion: RBAC, kind: 'ClusterRole', metadata: { name: role, labels }, rules }, log));
-  if (roleCreated) undo.push({ what: `deleting ClusterRole "${role}" in the member`, fn: () => member.delete(RBAC, 'ClusterRole', undefined, role) });
+  const roleCreated = await step(`creating ClusterRole "${role}" in the member`, () => createOrAdopt(member, { apiVersion: RBAC_API_VERSION, kind: 'ClusterRole', metadata: { name: role, labels }, rules }, log));
+  if (roleCreated) undo.push({ what: `deleting ClusterRole "${role}" in the member`, fn: () => member.delete(RBAC_API_VERSION, 'ClusterRole', undefined, role) });
   const bindingCreated = await step(`creating ClusterRoleBinding "${role}" in the member`, () =>
-    createOrAdopt(member, { apiVersion: RBAC, kind: 'ClusterRoleBinding', metadata: { name: role, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }] }, log),
+    createOrAdopt(member, { apiVersion: RBAC_API_VERSION, kind: 'ClusterRoleBinding', metadata: { name: role, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }] }, log),
   );
-  if (bindingCreated) undo.push({ what: `deleting ClusterRoleBinding "${role}" in the member`, fn: () => member.delete(RBAC, 'ClusterRoleBinding', undefined, role) });
+  if (bindingCreated) undo.push({ what: `deleting ClusterRoleBinding "${role}" in the member`, fn: () => member.delete(RBAC_API_VERSION, 'ClusterRoleBinding', undefined, role) });
 
   const token = await step(`requesting a token for ServiceAccount "${ns}/${sa}" in the member`, async () => {
     const tr = await member.request<KObject>('POST', `/api/v1/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`, {
@@ -304,7 +278,7 @@ export async function unjoinCluster(o: UnjoinOptions): Promise<UnjoinResult> {
   } else {
     try {
       await checkMember(member, name);
-      const gone = await Promise.all([member.delete(RBAC, 'ClusterRoleBinding', undefined, role), member.delete(RBAC, 'ClusterRole', undefined, role), member.delete('v1', 'ServiceAccount', ns, sa)]);
+      const gone = await Promise.all([member.delete(RBAC_API_VERSION, 'ClusterRoleBinding', undefined, role), member.delete(RBAC_API_VERSION, 'ClusterRole', undefined, role), member.delete('v1', 'ServiceAccount', ns, sa)]);
       if (gone.some(Boolean)) removedSomething = true;
     } catch (e) {
       warnings.push(`${errMsg(e)}; its ${leftInMember} were left in place`);

@@ -104,7 +104,7 @@ export const federatedTypeConfigCrd: KObject = crd({
     'The federated type.',
     { required: ['targetType', 'federatedType', 'propagation'] },
   ),
-  status: object({ observedGeneration: int(), propagationController: str(), statusController: str() }),
+  status: object({ observedGeneration: int(), propagationController: str(), statusController: str(), conditions: arrayOf(condition, 'MembersAuthorized: whether every joined cluster\'s role grants (or, disabled, no longer grants) the federation access to the type.') }),
   columns: [
     { name: 'Propagation', type: 'string', jsonPath: '.spec.propagation' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },

@@ -33,6 +33,8 @@ export function isClusterLocal(type: FederatedTypeInfo, obj: KObject): boolean {
   const name = obj.metadata?.name ?? '';
   const ns = obj.metadata?.namespace;
   if (ns && SYSTEM_NAMESPACES.has(ns)) return true;
+  // A controller at the federation made it; the same controller makes its own in each member.
+  if (obj.metadata?.ownerReferences?.some((o) => o.controller)) return true;
   switch (`${type.target.group}/${type.target.kind}`) {
     case '/Namespace':
       return name === 'default' || SYSTEM_NAMESPACES.has(name);
@@ -45,7 +47,7 @@ export function isClusterLocal(type: FederatedTypeInfo, obj: KObject): boolean {
     case '/Service':
       return ns === 'default' && name === 'kubernetes';
     default:
-      return !!obj.metadata?.ownerReferences?.some((o) => o.controller);
+      return false;
   }
 }
 

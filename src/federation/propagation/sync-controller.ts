@@ -40,6 +40,8 @@ export interface SyncControllerOptions {
   scheduler?: ReplicaScheduler & { onReplan?(fn: (key: { namespace: string; name: string; kind: string }) => void): () => void };
   /** How often an object waiting on an unready cluster is looked at again. Default 5 s. */
   retryMs?: number;
+  /** Whether the federation's role in a member grants a type yet (writes wait for it). */
+  access?: { granted(cluster: string, typeName: string): boolean | undefined; onChange(fn: (cluster: string) => void): () => void };
 }
 
 interface TypeWatch {
@@ -102,6 +104,8 @@ export class SyncController {
     for (const c of this.ctx.members.list()) this.clients.set(c.name, c.client);
     this.unsubscribe.push(this.ctx.members.onChange((c) => this.clusterChanged(c)));
     this.unsubscribe.push(this.ctx.types.onChange(() => void this.watchTypes()));
+    // A cluster's role now grants (or no longer grants) a type: its objects are looked at again.
+    if (this.opts.access) this.unsubscribe.push(this.opts.access.onChange(() => this.enqueueAll()));
     if (this.opts.scheduler?.onReplan) {
       this.unsubscribe.push(
         this.opts.scheduler.onReplan(({ namespace, name, kind }) => {
@@ -346,7 +350,7 @@ export class SyncController {
     const by = (a: ClusterOutcome['action']) => outcomes.filter((o) => o.action === a).map((o) => o.result.cluster);
     const parts = (['created', 'updated', 'adopted', 'deleted', 'orphaned'] as const).flatMap((a) => (by(a).length ? [`${a} in ${by(a).join(', ')}`] : []));
     if (parts.length) this.events.record(intent.source, 'Normal', 'Propagated', parts.join('; '));
-    const failed = outcomes.filter((o) => !['Ok', 'NotSelected', 'ClusterNotReady', 'WaitingForRemoval'].includes(o.result.status) && previous.get(o.result.cluster)?.status !== o.result.status);
+    const failed = outcomes.filter((o) => !['Ok', 'NotSelected', 'ClusterNotReady', 'WaitingForRemoval', 'WaitingForAccess'].includes(o.result.status) && previous.get(o.result.cluster)?.status !== o.result.status);
     for (const f of failed) this.events.record(intent.source, 'Warning', f.result.status, `cluster ${f.result.cluster}: ${f.result.message ?? f.result.status}`);
   }
 
@@ -362,6 +366,10 @@ export class SyncController {
     const keep = rec ? { ...rec } : undefined;
     if (c.phase !== 'Ready') return { result: { cluster, status: 'ClusterNotReady', message: `cluster is ${c.phase}` }, ...(keep ? { record: { ...keep, status: 'ClusterNotReady' } } : {}) };
     const { type, namespace, name } = intent;
+    if (this.opts.access?.granted(cluster, type.name) === false) {
+      const message = `the federation's role in the cluster does not grant ${type.target.plural} yet`;
+      return { result: { cluster, status: 'WaitingForAccess', message }, record: { ...(keep ?? { name: cluster }), status: 'WaitingForAccess', message } };
+    }
     const hash = intentHash(intent, cluster, replicas);
     const ok = (member: KObject, action?: ClusterOutcome['action']): ClusterOutcome => ({
       result: { cluster, status: 'Ok', member },

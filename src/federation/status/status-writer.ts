@@ -50,7 +50,9 @@ export class StatusWriter implements StatusAggregator {
       status = {
         observedGeneration: src.metadata?.generation,
         conditions: [propagationCondition(results, prev)],
-        clusters: results.map((x) => ({ name: x.cluster, status: x.status, ...(x.message ? { message: x.message } : {}) })).sort((a, b) => a.name.localeCompare(b.name)),
+        clusters: results
+          .map((x) => ({ name: x.cluster, status: x.status, ...(x.message ? { message: x.message } : {}), ...(intent.type.statusCollection && x.member?.status ? { remoteStatus: x.member.status } : {}) }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
       };
       const sums = aggregateStatus(kindKey(intent), { ...intent.template, metadata: { ...intent.template.metadata, generation: src.metadata?.generation } }, r.copies, r.expected);
       if (sums) status.aggregatedStatus = sums;
