@@ -31,6 +31,7 @@ import { handleResource, type SubresourceHandler } from './handlers/resource.js'
 import { answerReview } from './handlers/reviews.js';
 import { namespaceFinalize, podBinding, podEviction, podLog, serviceAccountToken, type PodLogSource } from './handlers/subresources.js';
 import { readBody } from './http/body.js';
+import { LongRunningRequests } from './http/longrunning-metrics.js';
 import { parseAccept, setWarnings, writeJsonText, writeObject, writeStatus } from './http/respond.js';
 import { OpenAPIDocuments } from './openapi/documents.js';
 import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/v2-protobuf.js';
@@ -97,6 +98,7 @@ export class ApiServer {
   private readonly metrics = new client.Registry();
   private requestCounter!: client.Counter;
   private requestDuration!: client.Histogram;
+  private longRunning!: LongRunningRequests;
   private ready = false;
   private readonly sockets = new Set<import('node:stream').Duplex>();
   port = 0;
@@ -273,12 +275,7 @@ export class ApiServer {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [this.metrics],
     });
-    new client.Gauge({
-      name: 'apiserver_registered_watchers',
-      help: 'Open watches.',
-      registers: [this.metrics],
-      collect: () => undefined,
-    });
+    this.longRunning = new LongRunningRequests(this.metrics);
     const cache = () => this.cache;
     new client.Gauge({
       name: 'apiserver_storage_revision',
@@ -379,6 +376,7 @@ export class ApiServer {
       user,
       resolved,
     );
+    if (info.verb === 'watch') this.longRunning.trackWatch(info, query, res);
   }
 
   private async handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {

@@ -87,9 +87,9 @@ export function openStream(t: TestServer, path: string, as?: { token: string }):
 }
 
 /** Polls `cond` until it holds; fails after `ms`. */
-export async function until(cond: () => boolean, ms = 5000): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }
