@@ -150,8 +150,9 @@ describe('ListOptions and TableOptions validation', () => {
     [`${CM}?sendInitialEvents=true`, 422, 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list'],
     [`${CM}?watch=1&sendInitialEvents=1`, 422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'],
     [`${CM}?resourceVersionMatch=Exact`, 422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided'],
-  ])('%s -> %d', async (path, code, message) => {
+  ])('%s -> %d (list, and deletecollection)', async (path, code, message) => {
     expect((await raw(t, { path })).json()).toMatchObject({ code, message });
+    if (!path.includes('watch=')) expect((await raw(t, { method: 'DELETE', path })).json()).toMatchObject({ code, message });
   });
 
   it('an unknown includeObject is a 400 when a Table is asked for, ignored otherwise', async () => {

@@ -215,6 +215,7 @@ export async function handleResource(
     case 'deletecollection': {
       checkVerb('deletecollection');
       const list = decodeListOptions(query);
+      validateListOptions(list);
       const opts = await deleteOptions(req, query, ctx);
       const result = listObjects(api, type, version, namespace, {
         ...(list.labelSelector ? { labelSelector: list.labelSelector } : {}),
