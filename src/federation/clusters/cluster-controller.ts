@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import type { KObject } from '../../apis/object.js';
 import { isAlreadyExists, isNotFound, KubeClient, kubeConfigFor, type Informer, type KubeClientOptions } from '../client/kube-client.js';
 import type { MemberCluster, MemberRegistry } from '../context.js';
+import { WorkQueue } from '../../util/work-queue.js';
 import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
 
 export type ClusterPhase = MemberCluster['phase'];
@@ -145,10 +146,8 @@ export class ClusterController implements MemberRegistry {
   private timer?: NodeJS.Timeout;
   private synced = false;
   private stopped = false;
-  private readonly queued = new Set<string>();
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly retries = new Map<string, number>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Cluster names to reconcile: one run per name at a time, failures retried with backoff. */
+  private readonly queue: WorkQueue;
 
   constructor(opts: ClusterControllerOptions) {
     this.federation = opts.federation;
@@ -159,6 +158,12 @@ export class ClusterController implements MemberRegistry {
     this.thresholds = { failure: Math.max(1, opts.failureThreshold ?? 3), success: Math.max(1, opts.successThreshold ?? 1) };
     this.topologyRefreshMs = opts.topologyRefreshMs ?? 30_000;
     this.memberClientOptions = opts.memberClientOptions ?? {};
+    this.queue = new WorkQueue((name) => this.reconcile(name), {
+      concurrency: 8,
+      baseDelayMs: 250,
+      maxDelayMs: 30_000,
+      onError: (name, err) => this.log.warn({ cluster: name, err: errMsg(err) }, 'syncing cluster failed; retrying'),
+    });
   }
 
   // --- MemberRegistry -----------------------------------------------------------------------------
@@ -219,10 +224,9 @@ export class ClusterController implements MemberRegistry {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    for (const t of this.retryTimers) clearTimeout(t);
-    this.retryTimers.clear();
+    this.queue.shutdown();
     await Promise.allSettled([this.kfcs?.stop(), this.clusters?.stop(), this.secrets?.stop()]);
-    await Promise.allSettled([...this.running.values()]);
+    await this.queue.idle();
     await Promise.allSettled([...this.entries.values()].map((e) => e.writes));
     for (const e of this.entries.values()) e.client?.close();
     this.entries.clear();
@@ -236,37 +240,8 @@ export class ClusterController implements MemberRegistry {
     for (const k of this.kfcs.list(this.namespace)) if (k.spec?.secretRef?.name === name) this.enqueue(k.metadata?.name);
   }
 
-  /** Runs reconcile(name) after any run for the same name; coalesces repeated requests. */
   private enqueue(name: string | undefined): void {
-    if (!name || this.stopped || !this.synced || this.queued.has(name)) return;
-    this.queued.add(name);
-    const prev = this.running.get(name) ?? Promise.resolve();
-    const run: Promise<void> = prev
-      .then(async () => {
-        this.queued.delete(name);
-        if (this.stopped) return;
-        await this.reconcile(name);
-        this.retries.delete(name);
-      })
-      .catch((err: unknown) => this.retry(name, err))
-      .finally(() => {
-        if (this.running.get(name) === run) this.running.delete(name);
-      });
-    this.running.set(name, run);
-  }
-
-  private retry(name: string, err: unknown): void {
-    if (this.stopped) return;
-    const n = (this.retries.get(name) ?? 0) + 1;
-    this.retries.set(name, n);
-    const delay = Math.min(250 * 2 ** (n - 1), 30_000);
-    this.log.warn({ cluster: name, err: errMsg(err), retryInMs: delay }, 'syncing cluster failed');
-    const t = setTimeout(() => {
-      this.retryTimers.delete(t);
-      this.enqueue(name);
-    }, delay);
-    t.unref();
-    this.retryTimers.add(t);
+    if (name && !this.stopped && this.synced) this.queue.add(name);
   }
 
   private ownsCluster(c: KObject): boolean {

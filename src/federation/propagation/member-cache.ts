@@ -44,6 +44,17 @@ export class MemberCache {
     return obj?.metadata?.labels?.[MANAGED_LABEL] === 'true' ? obj : undefined;
   }
 
+  /**
+   * The copy as last seen, from memory only (no request): what the federation knew of a cluster
+   * it cannot reach now.
+   */
+  peek(cluster: string, type: FederatedTypeInfo, namespace: string | undefined, name: string): KObject | undefined {
+    const k = objKey(cluster, type, namespace, name);
+    if (this.written.has(k)) return this.written.get(k) ?? undefined;
+    const inf = this.entries.get(`${cluster}|${type.name}`)?.informer;
+    return inf?.synced ? (inf.get(name, namespace || undefined) as KObject | undefined) : undefined;
+  }
+
   noteWritten(cluster: string, type: FederatedTypeInfo, obj: KObject): void {
     this.written.set(objKey(cluster, type, obj.metadata?.namespace, obj.metadata?.name ?? ''), obj);
   }

@@ -364,7 +364,11 @@ export class SyncController {
   private async ensure(intent: Intent, c: MemberCluster, replicas: number | undefined, rec: ClusterRecord | undefined): Promise<ClusterOutcome> {
     const cluster = c.name;
     const keep = rec ? { ...rec } : undefined;
-    if (c.phase !== 'Ready') return { result: { cluster, status: 'ClusterNotReady', message: `cluster is ${c.phase}` }, ...(keep ? { record: { ...keep, status: 'ClusterNotReady' } } : {}) };
+    if (c.phase !== 'Ready') {
+      // Its last known copy still tells how many replicas exist there (not whether they are ready).
+      const last = this.cache.peek(cluster, intent.type, intent.namespace, intent.name);
+      return { result: { cluster, status: 'ClusterNotReady', message: `cluster is ${c.phase}`, ...(last ? { member: last } : {}) }, ...(keep ? { record: { ...keep, status: 'ClusterNotReady' } } : {}) };
+    }
     const { type, namespace, name } = intent;
     if (this.opts.access?.granted(cluster, type.name) === false) {
       const message = `the federation's role in the cluster does not grant ${type.target.plural} yet`;

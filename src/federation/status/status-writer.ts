@@ -6,7 +6,7 @@
 import { deepEqual, nowTimestamp } from '../../apis/object.js';
 import { isConflict, isNotFound, type KubeClient } from '../client/kube-client.js';
 import type { ClusterPropagation, Intent, StatusAggregator } from '../context.js';
-import { aggregateStatus, aggregatesStatus, type MemberCopy } from './aggregate.js';
+import { aggregatedFields, aggregateStatus, aggregatesStatus, type MemberCopy, type UnknownCluster } from './aggregate.js';
 
 /** Per-cluster outcomes that count as propagated. */
 const OK = new Set(['Ok']);
@@ -14,11 +14,16 @@ const OK = new Set(['Ok']);
 export interface StatusReport {
   intent: Intent;
   results: ClusterPropagation[];
-  /** Member copies with their freshness, for status sums. */
+  /** Member copies with their freshness and reachability, for status sums. */
   copies: MemberCopy[];
-  /** Clusters that should hold a copy. */
+  /** Reachable clusters that should hold a copy. */
   expected: number;
+  /** Selected clusters that cannot be reached now. */
+  unknown: UnknownCluster[];
 }
+
+/** The outcome of a cluster that cannot be reached now (propagation reports it ClusterNotReady). */
+const UNREACHABLE = 'ClusterNotReady';
 
 function propagationCondition(results: ClusterPropagation[], previous: any): Record<string, unknown> {
   const bad = results.filter((r) => !OK.has(r.status));
@@ -37,7 +42,14 @@ export class StatusWriter implements StatusAggregator {
   ) {}
 
   async report(intent: Intent, results: ClusterPropagation[]): Promise<void> {
-    await this.write({ intent, results, copies: results.filter((r) => r.member).map((r) => ({ cluster: r.cluster, obj: r.member!, upToDate: r.status === 'Ok' })), expected: results.filter((r) => r.status !== 'NotSelected').length });
+    const selected = results.filter((r) => r.status !== 'NotSelected');
+    await this.write({
+      intent,
+      results,
+      copies: results.filter((r) => r.member).map((r) => ({ cluster: r.cluster, obj: r.member!, upToDate: r.status === 'Ok', reachable: r.status !== UNREACHABLE })),
+      expected: selected.filter((r) => r.status !== UNREACHABLE).length,
+      unknown: selected.filter((r) => r.status === UNREACHABLE).map((r) => ({ cluster: r.cluster, phase: (r.message ?? '').replace(/^cluster is /, '') || 'unreachable' })),
+    });
   }
 
   async write(r: StatusReport): Promise<void> {
@@ -54,12 +66,17 @@ export class StatusWriter implements StatusAggregator {
           .map((x) => ({ name: x.cluster, status: x.status, ...(x.message ? { message: x.message } : {}), ...(intent.type.statusCollection && x.member?.status ? { remoteStatus: x.member.status } : {}) }))
           .sort((a, b) => a.name.localeCompare(b.name)),
       };
-      const sums = aggregateStatus(kindKey(intent), { ...intent.template, metadata: { ...intent.template.metadata, generation: src.metadata?.generation } }, r.copies, r.expected);
+      const sums = aggregateStatus(kindKey(intent), { ...intent.template, metadata: { ...intent.template.metadata, generation: src.metadata?.generation }, status: src.status?.aggregatedStatus }, r.copies, r.expected, r.unknown);
       if (sums) status.aggregatedStatus = sums;
     } else {
       if (!aggregatesStatus(kindKey(intent))) return;
-      status = aggregateStatus(kindKey(intent), src, r.copies, r.expected);
-      if (status) status = { ...(src.status ?? {}), ...status };
+      status = aggregateStatus(kindKey(intent), src, r.copies, r.expected, r.unknown);
+      if (status) {
+        // Fields the sums own are replaced as a whole: one that sums to nothing now must not keep its old value.
+        const kept = { ...(src.status ?? {}) };
+        for (const f of aggregatedFields(kindKey(intent))) delete kept[f];
+        status = { ...kept, ...status };
+      }
       if (status) for (const k of Object.keys(status)) if (status[k] === undefined) delete status[k];
     }
     if (!status || statusEqual(src.status, status)) return;
