@@ -7,7 +7,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
-import { openStream, raw, until, type EventStream } from '../helpers/http.js';
+import { eventually } from '../helpers/eventually.js';
+import { openStream, raw, type EventStream } from '../helpers/http.js';
 
 let t: TestServer;
 const CM = '/api/v1/namespaces/default/configmaps';
@@ -30,7 +31,7 @@ describe('boolean parameters', () => {
   it.each(TRUE_SPELLINGS)('watch=%j is a watch stream', async (v) => {
     const s = await openStream(t, `${CM}?watch=${q(v)}`);
     try {
-      await until(() => s.events.length > 0);
+      await eventually(() => s.events.length > 0, 'a first watch event');
       expect(s.events[0]).toMatchObject({ type: 'ADDED', object: { kind: 'ConfigMap' } });
     } finally {
       s.close();
@@ -40,7 +41,7 @@ describe('boolean parameters', () => {
   it('a bare ?watch is a watch stream too', async () => {
     const s = await openStream(t, `${CM}?watch`);
     try {
-      await until(() => s.events.length > 0);
+      await eventually(() => s.events.length > 0, 'a first watch event');
       expect(s.events[0].type).toBe('ADDED');
     } finally {
       s.close();
@@ -61,10 +62,10 @@ describe('boolean parameters', () => {
     const withBookmarks: EventStream[] = [];
     for (const v of TRUE_SPELLINGS) withBookmarks.push(await openStream(t, `${CM}?watch=1&allowWatchBookmarks=${q(v)}`));
     try {
-      await until(() => withBookmarks.every((s) => s.events.filter((e) => e.type === 'BOOKMARK').length >= 2));
+      await eventually(() => withBookmarks.every((s) => s.events.filter((e) => e.type === 'BOOKMARK').length >= 2), 'two bookmarks on every allowWatchBookmarks=true watch');
       await create('after-bookmarks');
       const sawIt = (s: EventStream) => s.events.some((e) => e.type === 'ADDED' && e.object.metadata.name === 'after-bookmarks');
-      await until(() => without.every(sawIt));
+      await eventually(() => without.every(sawIt), 'ADDED after-bookmarks on every allowWatchBookmarks=false watch');
       for (const s of without) expect(s.events.filter((e) => e.type === 'BOOKMARK')).toEqual([]);
       for (const s of withBookmarks) expect(s.events.find((e) => e.type === 'BOOKMARK').object).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1' });
     } finally {
@@ -76,7 +77,7 @@ describe('boolean parameters', () => {
     const s = await openStream(t, `${CM}?watch=True&allowWatchBookmarks=True&timeoutSeconds=0`);
     try {
       await create('python-style');
-      await until(() => s.events.some((e) => e.object.metadata.name === 'python-style') && s.events.some((e) => e.type === 'BOOKMARK'));
+      await eventually(() => s.events.some((e) => e.object.metadata.name === 'python-style') && s.events.some((e) => e.type === 'BOOKMARK'), 'ADDED python-style and a bookmark');
     } finally {
       s.close();
     }
@@ -103,15 +104,15 @@ describe('boolean parameters', () => {
 
 describe('integer parameters', () => {
   it.each([
-    ['list limit', 'GET', `${CM}?limit=ten`, 'strconv.ParseInt: parsing "ten": invalid syntax'],
-    ['list limit out of range', 'GET', `${CM}?limit=9223372036854775808`, 'strconv.ParseInt: parsing "9223372036854775808": value out of range'],
-    ['watch timeoutSeconds', 'GET', `${CM}?watch=true&timeoutSeconds=0.1s`, 'strconv.ParseInt: parsing "0.1s": invalid syntax'],
-    ['delete gracePeriodSeconds', 'DELETE', `${CM}/seed?gracePeriodSeconds=soon`, 'strconv.ParseInt: parsing "soon": invalid syntax'],
-    ['deletecollection limit', 'DELETE', `${CM}?limit=1.5`, 'strconv.ParseInt: parsing "1.5": invalid syntax'],
-    ['pods/log tailLines', 'GET', '/api/v1/namespaces/default/pods/nopod/log?tailLines=ten', 'strconv.ParseInt: parsing "ten": invalid syntax'],
-    ['pods/log limitBytes', 'GET', '/api/v1/namespaces/default/pods/nopod/log?limitBytes=1k', 'strconv.ParseInt: parsing "1k": invalid syntax'],
-    ['pods/log sinceSeconds', 'GET', '/api/v1/namespaces/default/pods/nopod/log?sinceSeconds=1h', 'strconv.ParseInt: parsing "1h": invalid syntax'],
-  ])('%s: a 400 with strconv message', async (_what, method, path, message) => {
+    ['list limit', 'GET', `${CM}?limit=ten`, 'invalid value for query parameter "limit": strconv.ParseInt: parsing "ten": invalid syntax'],
+    ['list limit out of range', 'GET', `${CM}?limit=9223372036854775808`, 'invalid value for query parameter "limit": strconv.ParseInt: parsing "9223372036854775808": value out of range'],
+    ['watch timeoutSeconds', 'GET', `${CM}?watch=true&timeoutSeconds=0.1s`, 'invalid value for query parameter "timeoutSeconds": strconv.ParseInt: parsing "0.1s": invalid syntax'],
+    ['delete gracePeriodSeconds', 'DELETE', `${CM}/seed?gracePeriodSeconds=soon`, 'invalid value for query parameter "gracePeriodSeconds": strconv.ParseInt: parsing "soon": invalid syntax'],
+    ['deletecollection limit', 'DELETE', `${CM}?limit=1.5`, 'invalid value for query parameter "limit": strconv.ParseInt: parsing "1.5": invalid syntax'],
+    ['pods/log tailLines', 'GET', '/api/v1/namespaces/default/pods/nopod/log?tailLines=ten', 'invalid value for query parameter "tailLines": strconv.ParseInt: parsing "ten": invalid syntax'],
+    ['pods/log limitBytes', 'GET', '/api/v1/namespaces/default/pods/nopod/log?limitBytes=1k', 'invalid value for query parameter "limitBytes": strconv.ParseInt: parsing "1k": invalid syntax'],
+    ['pods/log sinceSeconds', 'GET', '/api/v1/namespaces/default/pods/nopod/log?sinceSeconds=1h', 'invalid value for query parameter "sinceSeconds": strconv.ParseInt: parsing "1h": invalid syntax'],
+  ])('%s: a 400 naming the parameter, with strconv message', async (_what, method, path, message) => {
     const r = await raw(t, { method, path });
     expect(r.status).toBe(400);
     expect(r.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400, message });
@@ -132,7 +133,7 @@ describe('integer parameters', () => {
     const open = await openStream(t, `${CM}?watch=true&timeoutSeconds=0`);
     try {
       await create('timeout-zero');
-      await until(() => open.events.some((e) => e.object.metadata.name === 'timeout-zero'));
+      await eventually(() => open.events.some((e) => e.object.metadata.name === 'timeout-zero'), 'ADDED timeout-zero on the timeoutSeconds=0 watch');
     } finally {
       open.close();
     }
@@ -175,7 +176,7 @@ describe('@kubernetes/client-node Watch', () => {
     const ctrl = await new k8s.Watch(kc).watch(CM, { allowWatchBookmarks: true }, (phase, obj) => got.push(`${phase}:${obj.metadata?.name ?? ''}`), () => {});
     try {
       await create('client-node');
-      await until(() => got.includes('ADDED:client-node') && got.some((g) => g.startsWith('BOOKMARK:')));
+      await eventually(() => got.includes('ADDED:client-node') && got.some((g) => g.startsWith('BOOKMARK:')), 'ADDED client-node and a bookmark');
       expect(got).toContain('ADDED:seed');
     } finally {
       ctrl.abort();

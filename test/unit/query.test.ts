@@ -82,11 +82,11 @@ describe('parseGoInt64 (strconv.ParseInt(s, 10, 64))', () => {
     ['ü"\n', 'strconv.ParseInt: parsing "ü\\"\\n": invalid syntax'],
   ])('%j is refused', (v, message) => expect(parseGoInt64(v)).toEqual({ error: message }));
 
-  it('queryInt64 answers a 400 with strconv message', () => {
+  it('queryInt64 answers a 400 naming the parameter, with strconv message', () => {
     expect(queryInt64(new URLSearchParams('limit=5'), 'limit')).toBe(5);
     expect(queryInt64(new URLSearchParams(''), 'limit')).toBeUndefined();
     const e = caught(() => queryInt64(new URLSearchParams('limit=ten'), 'limit'));
-    expect(e.toStatus()).toMatchObject({ code: 400, reason: 'BadRequest', message: 'strconv.ParseInt: parsing "ten": invalid syntax' });
+    expect(e.toStatus()).toMatchObject({ code: 400, reason: 'BadRequest', message: 'invalid value for query parameter "limit": strconv.ParseInt: parsing "ten": invalid syntax' });
   });
 });
 
@@ -115,7 +115,7 @@ describe('ListOptions', () => {
       timeoutSeconds: -1,
       labelSelector: 'a=b',
     });
-    expect(caught(() => decodeListOptions(new URLSearchParams('limit=x&timeoutSeconds=y'))).message).toBe('strconv.ParseInt: parsing "y": invalid syntax');
+    expect(caught(() => decodeListOptions(new URLSearchParams('limit=x&timeoutSeconds=y'))).message).toBe('invalid value for query parameter "timeoutSeconds": strconv.ParseInt: parsing "y": invalid syntax');
   });
 
   it.each([
@@ -147,8 +147,8 @@ describe('PodLogOptions', () => {
     ['tailLines=-1', 422, 'PodLogOptions "p" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0'],
     ['limitBytes=0', 422, 'PodLogOptions "p" is invalid: limitBytes: Invalid value: 0: must be greater than 0'],
     ['sinceSeconds=0', 422, 'PodLogOptions "p" is invalid: sinceSeconds: Invalid value: 0: must be greater than 0'],
-    ['tailLines=ten', 400, 'strconv.ParseInt: parsing "ten": invalid syntax'],
-    ['limitBytes=1k&sinceSeconds=1h', 400, 'strconv.ParseInt: parsing "1h": invalid syntax'],
+    ['tailLines=ten', 400, 'invalid value for query parameter "tailLines": strconv.ParseInt: parsing "ten": invalid syntax'],
+    ['limitBytes=1k&sinceSeconds=1h', 400, 'invalid value for query parameter "sinceSeconds": strconv.ParseInt: parsing "1h": invalid syntax'],
   ])('%s -> %d', (qs, code, message) => {
     const e = caught(() => validatePodLogOptions('p', decodePodLogOptions(new URLSearchParams(qs))));
     expect([e.code, e.message]).toEqual([code, message]);

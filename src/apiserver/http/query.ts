@@ -6,9 +6,9 @@
  * Booleans are lenient: "0" and "false" in any letter case are false, and every other value,
  * the empty one included (`?watch`), is true. There is no invalid boolean.
  *
- * Integers go through Go's strconv.ParseInt(s, 10, 64); a value it refuses is a 400 whose
- * message is strconv's own error (`strconv.ParseInt: parsing "abc": invalid syntax`), which,
- * as in Kubernetes, does not name the parameter.
+ * Integers go through Go's strconv.ParseInt(s, 10, 64); a value it refuses is a 400 BadRequest.
+ * kube-apiserver's message is strconv's error alone (`strconv.ParseInt: parsing "abc": invalid
+ * syntax`); ours names the parameter in front of it, which no client parses and every user needs.
  */
 import { badRequest } from '../errors.js';
 import { goQuote } from '../go-quote.js';
@@ -49,6 +49,6 @@ export function queryInt64(q: URLSearchParams, name: string): number | undefined
   const v = q.get(name);
   if (v === null) return undefined;
   const r = parseGoInt64(v);
-  if ('error' in r) throw badRequest(r.error);
+  if ('error' in r) throw badRequest(`invalid value for query parameter ${goQuote(name)}: ${r.error}`);
   return r.value;
 }
