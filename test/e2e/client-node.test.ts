@@ -6,6 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import { eventually } from '../helpers/eventually.js';
 
 let t: TestServer;
 let kc: k8s.KubeConfig;
@@ -23,21 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
 });
-
-async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out${last ? `: ${String(last)}` : ''}`);
-}
 
 const cm = (name: string, data: Record<string, string> = {}): k8s.V1ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
 
@@ -106,7 +92,7 @@ describe('@kubernetes/client-node', () => {
       await core.createNamespacedConfigMap({ namespace: 'default', body: cm('inf', { v: '1' }) });
       await core.patchNamespacedConfigMap({ name: 'inf', namespace: 'default', body: { data: { v: '2' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
       await core.deleteNamespacedConfigMap({ name: 'inf', namespace: 'default' });
-      await eventually(() => seen.includes('delete:inf'));
+      await eventually(() => seen.includes('delete:inf'), 'the informer to see inf deleted');
       expect(seen.filter((s) => s.endsWith(':inf'))).toEqual(['add:inf', 'update:inf', 'delete:inf']);
       expect(informer.get('inf', 'default')).toBeUndefined();
     } finally {
@@ -121,7 +107,7 @@ describe('@kubernetes/client-node', () => {
     const watch = new k8s.Watch(kc);
     const got: string[] = [];
     const ctrl = await watch.watch('/api/v1/namespaces/default/configmaps', { resourceVersion: a.metadata!.resourceVersion! }, (phase, obj) => got.push(`${phase}:${obj.metadata.name}`), () => {});
-    await eventually(() => got.length >= 2);
+    await eventually(() => got.length >= 2, 'the two replayed events');
     ctrl.abort();
     expect(got).toEqual(['ADDED:resume-b', 'ADDED:resume-c']);
 
@@ -131,7 +117,7 @@ describe('@kubernetes/client-node', () => {
     const ctrl2 = await watch.watch('/api/v1/namespaces/default/configmaps', { resourceVersion: a.metadata!.resourceVersion! }, (phase, obj) => {
       if (phase === 'ERROR') errors.push(obj);
     }, () => {});
-    await eventually(() => errors.length > 0);
+    await eventually(() => errors.length > 0, 'the 410 ERROR event');
     ctrl2.abort();
     expect(errors[0]).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
   });
@@ -142,11 +128,11 @@ describe('@kubernetes/client-node', () => {
     await informer.start();
     try {
       await core.createNamespacedConfigMap({ namespace: 'default', body: cm('before-restart') });
-      await eventually(() => informer.get('before-restart', 'default'));
+      await eventually(() => informer.get('before-restart', 'default'), 'the informer to hold before-restart');
       await t.restart();
       core = kc.makeApiClient(k8s.CoreV1Api);
       await core.createNamespacedConfigMap({ namespace: 'default', body: cm('after-restart') });
-      await eventually(() => informer.get('after-restart', 'default'), 20_000);
+      await eventually(() => informer.get('after-restart', 'default'), 'the informer to hold after-restart after the restart', 20_000);
       expect(informer.get('before-restart', 'default')).toBeTruthy();
     } finally {
       await informer.stop();

@@ -16,6 +16,7 @@ import { NodeLifecycleController } from '../../src/playground/cluster/node-lifec
 import { Scheduler } from '../../src/playground/cluster/scheduler.js';
 import type { NodeSpec } from '../../src/playground/cluster/runtime.js';
 import { startTestRuntime, testNodes, type TestRuntime } from '../helpers/cluster-runtime.js';
+import { eventually } from '../helpers/eventually.js';
 import { kubectl } from '../helpers/kubectl.js';
 
 const TIMING = { nodeHeartbeatMs: 200, nodeMonitorGraceMs: 800, podStartDelayMs: 50, readinessDelayMs: 150, jobPodDurationMs: 300, schedulerRetryMs: 300 };
@@ -47,21 +48,6 @@ function refused(host: string, port: number): Promise<boolean> {
       resolve(false);
     });
   });
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 const cond = (o: KObject | undefined, type: string) => (o?.status?.conditions ?? []).find((c: KObject) => c.type === type);

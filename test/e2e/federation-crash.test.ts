@@ -17,7 +17,8 @@ import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js'
 import { MANAGED_LABEL, SYNC_FINALIZER } from '../../src/federation/propagation/intent.js';
 import { defaultTopology } from '../../src/playground/topology.js';
 import { Playground } from '../../src/playground/world.js';
-import { eventually, FAST_TIMING } from '../helpers/playground-network.js';
+import { eventually } from '../helpers/eventually.js';
+import { FAST_TIMING } from '../helpers/playground-network.js';
 import { reserveOctets } from '../helpers/octets.js';
 
 const ROOT = join(import.meta.dirname, '../..');

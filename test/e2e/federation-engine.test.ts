@@ -19,8 +19,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KObject } from '../../src/apis/object.js';
 import { ADOPTED_ANNOTATION, MANAGED_LABEL, ORPHAN_ANNOTATION, SYNC_FINALIZER } from '../../src/federation/propagation/intent.js';
+import { eventually } from '../helpers/eventually.js';
 import { startFederatedPlayground, type FederatedPlayground } from '../helpers/federated-playground.js';
-import { eventually } from '../helpers/playground-network.js';
 import { reserveOctets } from '../helpers/octets.js';
 
 const NAMES = ['east', 'west', 'north'] as const;

@@ -4,7 +4,6 @@
  * running cluster controller) and the member's ServiceAccount, ClusterRole and binding.
  * Requires a build (`npm test` builds first).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -13,7 +12,9 @@ import { ClusterController } from '../../src/federation/clusters/cluster-control
 import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/member-access.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
 import { mergeKubeconfig } from '../../src/kubeconfig.js';
+import { eventually } from '../helpers/eventually.js';
 import { startFederationBed, type FederationBed } from '../helpers/federation.js';
+import { runKubefed } from '../helpers/kubefed-cli.js';
 import { kubectl } from '../helpers/kubectl.js';
 import { reserveOctets, UNUSED_OCTET } from '../helpers/octets.js';
 
@@ -24,25 +25,10 @@ let controller: ClusterController;
 let m0: string;
 let m1: string;
 
-function kubefed(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/kubefed.js'), ...args], { timeout: 60_000, env: { ...process.env, KUBECONFIG: '', KUBEFED_LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
-    );
-  });
-}
+/** kubefed with no $KUBECONFIG: every command names its kubeconfig and contexts with flags. */
+const kubefed = (args: string[]) => runKubefed(args);
 
 const k = (args: string[]) => kubectl(['--kubeconfig', bed.kubeconfig, ...args], { cacheDir: join(bed.dir, 'kubectl-cache') });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Names of objects kubectl lists (empty when none or the namespace is missing). */
 async function names(args: string[]): Promise<string[]> {
@@ -115,10 +101,10 @@ describe('kubefed join / unjoin', () => {
     expect(local.stdout).toBe(`Cluster "${m1}" joined the federation.\n`);
 
     const rows = (s: string) => [m0, m1].every((m) => new RegExp(`^${m}\\s+Ready\\s+${bed.playground.cluster(m).spec.region}\\s+\\S*${bed.playground.cluster(m).spec.zones[0]}\\S*\\s+\\d+s$`, 'm').test(s));
-    const get = await until('both clusters Ready with region and zones', async () => {
+    const get = await eventually(async () => {
       const r = await k(['--context=federation', 'get', 'clusters']);
       return r.code === 0 && rows(r.stdout) ? r : undefined;
-    });
+    }, 'both clusters Ready with region and zones');
     expect(get.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+REGION\s+ZONES\s+AGE$/);
     const kfcs = await k(['--context=federation', 'get', 'kubefedclusters', '-n', NS]);
     expect(kfcs.code, kfcs.stderr).toBe(0);
@@ -160,7 +146,7 @@ describe('kubefed join / unjoin', () => {
     expect(r.stderr).toBe('');
     expect(await names(['--context=federation', 'get', 'kubefedclusters', '-n', NS])).toEqual([`kubefedcluster.core.kubefed.io/${m0}`]);
     expect((await names(['--context=federation', 'get', 'secrets', '-n', NS])).filter((n) => n.startsWith(`secret/${m1}-`))).toEqual([]);
-    await until('the Cluster object to go', async () => (await names(['--context=federation', 'get', 'clusters'])).join() === `cluster.core.kubefed.io/${m0}`);
+    await eventually(async () => (await names(['--context=federation', 'get', 'clusters'])).join() === `cluster.core.kubefed.io/${m0}`, 'the Cluster object to go');
     expect(await names([`--context=${m1}`, 'get', 'serviceaccount', serviceAccountName(m1), '-n', NS])).toEqual([]);
     expect((await names([`--context=${m1}`, 'get', 'clusterroles,clusterrolebindings'])).filter((n) => n.includes('kubefed'))).toEqual([]);
     const twice = await kubefed(['--kubeconfig', bed.kubeconfig, '--context=federation', 'unjoin', m1]);

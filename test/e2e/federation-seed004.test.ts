@@ -11,14 +11,15 @@
  * (`fedhttp`); the template's metadata.name (`http`) is ignored.
  * Requires a build (`npm test` builds first): the unjoin runs the built CLI.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/member-access.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
+import { eventually } from '../helpers/eventually.js';
 import { startFederatedPlayground, type FederatedPlayground } from '../helpers/federated-playground.js';
-import { eventually, httpGet } from '../helpers/playground-network.js';
+import { runKubefed } from '../helpers/kubefed-cli.js';
+import { httpGet } from '../helpers/playground-network.js';
 import { reserveOctets } from '../helpers/octets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -28,13 +29,7 @@ const MEMBERS = ['earth', 'vulcan'] as const;
 let fp: FederatedPlayground;
 
 /** The built CLI, with the playground's kubeconfig as $KUBECONFIG (current context: federation). */
-function kubefedctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/kubefed.js'), ...args], { timeout: 60_000, env: { ...process.env, KUBECONFIG: fp.kubeconfig, KUBEFED_LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
-    );
-  });
-}
+const kubefedctl = (args: string[]) => runKubefed(args, { kubeconfig: fp.kubeconfig });
 
 /** kubectl -o json, parsed. */
 async function json(args: string[]): Promise<any> {

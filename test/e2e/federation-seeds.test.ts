@@ -12,8 +12,8 @@ import { parse } from 'yaml';
 import { v1Preferences } from '../../src/federation/placement/preferences.js';
 import { plan } from '../../src/federation/planning/planner.js';
 import { plannerInput } from '../../src/federation/scheduling/replica-scheduler.js';
+import { eventually } from '../helpers/eventually.js';
 import { startFederatedPlayground, type FederatedPlayground } from '../helpers/federated-playground.js';
-import { eventually } from '../helpers/playground-network.js';
 import { reserveOctets } from '../helpers/octets.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures');

@@ -3,7 +3,6 @@
  * federation admission hook), run as the real binary, with the TypeConfigController running
  * in-process to see enabled types appear, change and go.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +14,10 @@ import { TypeConfigController } from '../../src/federation/typeconfig/type-confi
 import { DEFAULT_TARGET_TYPES } from '../../src/federation/types.js';
 import { mergeKubeconfig } from '../../src/kubeconfig.js';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import { eventually } from '../helpers/eventually.js';
 import { installFederationTypes } from '../helpers/federation.js';
+import { runKubefed } from '../helpers/kubefed-cli.js';
 
-const BIN = join(__dirname, '../../bin/kubefed.js');
 const FTC = 'core.kubefed.io/v1beta1';
 const TYPES = 'types.kubefed.io/v1beta1';
 const NS = 'kube-federation-system';
@@ -28,29 +28,14 @@ let kubeconfig: string;
 let controller: TypeConfigController;
 let changes = 0;
 
-function kubefed(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, '--kubeconfig', kubeconfig, '--context', 'federation', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** kubefed against the test server, which the flags name (so $KUBECONFIG plays no part). */
+const kubefed = (...args: string[]) => runKubefed(['--kubeconfig', kubeconfig, '--context', 'federation', ...args]);
 
 /** Runs kubefed expecting exit 1 and error messages on stderr. */
 async function fails(args: string[], ...messages: string[]): Promise<void> {
   const r = await kubefed(...args);
   expect(r.code, r.stdout).toBe(1);
   for (const m of messages) expect(r.stderr).toContain(m);
-}
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const crontabCrd = {
@@ -89,10 +74,10 @@ describe('the TypeConfigController', () => {
     expect(controller.list().map((x) => x.target.kind).sort()).toEqual(DEFAULT_TARGET_TYPES.map((x) => x.kind).sort());
     expect(controller.byTarget('apps/v1', 'Deployment')?.federated.kind).toBe('FederatedDeployment');
     expect(controller.byFederatedKind('FederatedConfigMap')?.target.apiVersion).toBe('v1');
-    const ftc = await until('FTC status', async () => {
+    const ftc = await eventually(async () => {
       const o = await client.get(FTC, 'FederatedTypeConfig', NS, 'deployments.apps');
       return o?.status?.propagationController ? o : undefined;
-    });
+    }, 'FTC status');
     expect(ftc.status).toEqual({ observedGeneration: ftc.metadata!.generation, propagationController: 'Running', statusController: 'NotRunning' });
   });
 });
@@ -104,23 +89,23 @@ describe('kubefed enable', () => {
 
   it('enables a CRD type: FTC and Federated CRD, reported by the controller and served', async () => {
     await client.create(crontabCrd);
-    await until('CronTab served', () => client.resource('stable.example.com/v1', 'CronTab').catch(() => undefined));
+    await eventually(() => client.resource('stable.example.com/v1', 'CronTab').catch(() => undefined), 'CronTab served');
     const before = changes;
     const r = await kubefed('enable', 'crontabs.stable.example.com');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/federatedcrontabs.types.kubefed.io created');
     expect(r.stdout).toContain('federatedtypeconfig.core.kubefed.io/crontabs.stable.example.com created in namespace kube-federation-system');
-    const info = await until('the controller reports CronTab', () => controller.byTarget('stable.example.com/v1', 'CronTab'));
+    const info = await eventually(() => controller.byTarget('stable.example.com/v1', 'CronTab'), 'the controller reports CronTab');
     expect(info).toMatchObject({ name: 'crontabs.stable.example.com', propagation: 'Enabled', federated: { kind: 'FederatedCronTab', plural: 'federatedcrontabs', namespaced: true } });
     expect(controller.byFederatedKind('FederatedCronTab')).toBe(info);
     expect(changes).toBeGreaterThan(before);
     client.resetDiscovery();
     expect((await client.resource(TYPES, 'FederatedCronTab')).plural).toBe('federatedcrontabs');
-    const ftc = await until('FTC status', async () => {
+    const ftc = await eventually(async () => {
       const o = await client.get(FTC, 'FederatedTypeConfig', NS, 'crontabs.stable.example.com');
       return o?.status?.propagationController === 'Running' ? o : undefined;
-    });
+    }, 'FTC status');
     expect(ftc.spec.targetType).toEqual({ group: 'stable.example.com', version: 'v1', kind: 'CronTab', pluralName: 'crontabs', scope: 'Namespaced' });
   });
 
@@ -137,15 +122,15 @@ describe('kubefed enable', () => {
     const r = await kubefed('enable', 'StatefulSet');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('federatedtypeconfig.core.kubefed.io/statefulsets.apps created');
-    await until('the controller reports StatefulSet', () => controller.byTarget('apps/v1', 'StatefulSet'));
+    await eventually(() => controller.byTarget('apps/v1', 'StatefulSet'), 'the controller reports StatefulSet');
   });
 
   it('has the controller create a deleted Federated CRD again while its FTC stays', async () => {
     await client.delete('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'federatedstatefulsets.types.kubefed.io');
-    await until('FederatedStatefulSet CRD created again', async () => {
+    await eventually(async () => {
       const crd = await client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'federatedstatefulsets.types.kubefed.io');
       return crd && !crd.metadata?.deletionTimestamp ? crd : undefined;
-    });
+    }, 'FederatedStatefulSet CRD created again');
     expect(controller.byTarget('apps/v1', 'StatefulSet')?.propagation).toBe('Enabled');
   });
 
@@ -211,7 +196,7 @@ describe('kubefed federate', () => {
     expect(e.stdout).toContain('federatedtypeconfig.core.kubefed.io/roles.rbac.authorization.k8s.io created');
     expect(e.stdout).toContain('federatedrole.types.kubefed.io/reader created');
     expect((await client.get(TYPES, 'FederatedRole', 'apps', 'reader'))?.spec.template.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
-    await until('the controller reports Role', () => controller.byTarget('rbac.authorization.k8s.io/v1', 'Role'));
+    await eventually(() => controller.byTarget('rbac.authorization.k8s.io/v1', 'Role'), 'the controller reports Role');
   });
 
   it('fails clearly for unknown types and objects', async () => {
@@ -262,12 +247,12 @@ describe('kubefed disable', () => {
     const r = await kubefed('disable', 'crontabs.stable.example.com');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('federatedtypeconfig.core.kubefed.io/crontabs.stable.example.com propagation disabled');
-    await until('CronTab disabled', () => controller.byTarget('stable.example.com/v1', 'CronTab')?.propagation === 'Disabled' || undefined);
-    await until('FTC status NotRunning', async () => (await client.get(FTC, 'FederatedTypeConfig', NS, 'crontabs.stable.example.com'))?.status?.propagationController === 'NotRunning' || undefined);
+    await eventually(() => controller.byTarget('stable.example.com/v1', 'CronTab')?.propagation === 'Disabled' || undefined, 'CronTab disabled');
+    await eventually(async () => (await client.get(FTC, 'FederatedTypeConfig', NS, 'crontabs.stable.example.com'))?.status?.propagationController === 'NotRunning' || undefined, 'FTC status NotRunning');
     expect((await kubefed('disable', 'CronTab')).stdout).toContain('already disabled');
     // Enabling again turns propagation back on.
     expect((await kubefed('enable', 'CronTab')).stdout).toContain('propagation enabled');
-    await until('CronTab enabled', () => controller.byTarget('stable.example.com/v1', 'CronTab')?.propagation === 'Enabled' || undefined);
+    await eventually(() => controller.byTarget('stable.example.com/v1', 'CronTab')?.propagation === 'Enabled' || undefined, 'CronTab enabled');
   });
 
   it('with --delete-crd removes the FTC and the Federated CRD', async () => {
@@ -275,15 +260,15 @@ describe('kubefed disable', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('federatedtypeconfig.core.kubefed.io/crontabs.stable.example.com deleted');
     expect(r.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/federatedcrontabs.types.kubefed.io deleted');
-    await until('CronTab gone from the registry', () => (controller.byTarget('stable.example.com/v1', 'CronTab') ? undefined : true));
+    await eventually(() => (controller.byTarget('stable.example.com/v1', 'CronTab') ? undefined : true), 'CronTab gone from the registry');
     expect(await client.get(FTC, 'FederatedTypeConfig', NS, 'crontabs.stable.example.com')).toBeUndefined();
-    await until('FederatedCronTab no longer served', async () => {
+    await eventually(async () => {
       client.resetDiscovery();
       return client.resource(TYPES, 'FederatedCronTab').then(
         () => undefined,
         () => true,
       );
-    });
+    }, 'FederatedCronTab no longer served');
   });
 
   it('fails clearly for a type that is not enabled or not known', async () => {

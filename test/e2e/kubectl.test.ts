@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import { eventually } from '../helpers/eventually.js';
 import { kubectlPath } from '../helpers/kubectl.js';
 
 const SEEDS = join(import.meta.dirname, '../fixtures/seeds');
@@ -102,14 +103,14 @@ describe.each(['1.27', '1.30', '1.33'])('kubectl %s', (version) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await waitFor(() => child.pid !== undefined);
+      await eventually(() => child.pid !== undefined, 'kubectl get -w to start');
       await new Promise((r) => setTimeout(r, 700));
       await ok(['create', 'configmap', 'watched-cm', '--from-literal=a=1', '--dry-run=client', '-o', 'yaml']).then((y) =>
         ok(['create', '-f', '-'], y.replace('name: watched-cm', 'name: watched-cm\n  labels: {watched: "yes"}')),
       );
       await ok(['patch', 'configmap', 'watched-cm', '--type=merge', '-p', '{"data":{"b":"2"}}']);
       await ok(['delete', 'configmap', 'watched-cm']);
-      await waitFor(() => /DELETED\s+watched-cm/.test(out), 10_000);
+      await eventually(() => /DELETED\s+watched-cm/.test(out), 'kubectl get -w to print DELETED watched-cm', 10_000);
       expect(out).toMatch(/ADDED\s+watched-cm\s+1\s/);
       expect(out).toMatch(/MODIFIED\s+watched-cm\s+2\s/);
     } finally {
@@ -230,15 +231,6 @@ describe.each(['1.27', '1.30', '1.33'])('kubectl %s', (version) => {
     const uid2 = await ok(['get', 'deploy', 'owner2', '-o', 'jsonpath={.metadata.uid}']);
     await ok(['create', '-f', '-'], owned('orphan-1').replace(uid, uid2).replace('"name":"owner"', '"name":"owner2"'));
     await ok(['delete', 'deploy', 'owner2', '--cascade=orphan']);
-    await waitFor(async () => (await k(['get', 'configmap', 'orphan-1', '-o', 'jsonpath={.metadata.ownerReferences}'])).stdout === '', 10_000);
+    await eventually(async () => (await k(['get', 'configmap', 'orphan-1', '-o', 'jsonpath={.metadata.ownerReferences}'])).stdout === '', 'orphan-1 to lose its ownerReferences', 10_000);
   });
 });
-
-async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}

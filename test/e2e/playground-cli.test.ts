@@ -5,26 +5,20 @@
  * again on the same state directory with the same clusters and objects, in the clusters and in
  * the federation.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
+import { runKubefed } from '../helpers/kubefed-cli.js';
 import { kubectl } from '../helpers/kubectl.js';
-import { eventually } from '../helpers/playground-network.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'kubefed-pgcli-'));
 const stateDir = join(dir, 'state');
 const kubeconfig = join(stateDir, 'kubeconfig');
 
-function kubefed(args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/kubefed.js'), ...args], { timeout: timeoutMs, env: { ...process.env, KUBEFED_LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
-    );
-  });
-}
+/** kubefed with the caller's $KUBECONFIG, as a user runs it (playground commands go by --state-dir). */
+const kubefed = (args: string[], timeoutMs = 120_000) => runKubefed(args, { timeoutMs, kubeconfig: process.env.KUBECONFIG });
 
 const k = (args: string[]) => kubectl(['--kubeconfig', kubeconfig, ...args], { cacheDir: join(dir, 'cache') });
 

@@ -11,7 +11,8 @@ import { EndpointSliceController } from '../../src/playground/cluster/controller
 import { EndpointsController } from '../../src/playground/cluster/controllers/endpoints.js';
 import { ReplicaSetController } from '../../src/playground/cluster/controllers/replicaset.js';
 import { LoadBalancerController } from '../../src/playground/cluster/network/load-balancer.js';
-import { eventually, httpGet, startCluster, tcpOutcome, type NetworkTestCluster } from '../helpers/playground-network.js';
+import { eventually } from '../helpers/eventually.js';
+import { httpGet, startCluster, tcpOutcome, type NetworkTestCluster } from '../helpers/playground-network.js';
 
 let c: NetworkTestCluster;
 

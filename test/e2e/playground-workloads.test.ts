@@ -18,7 +18,7 @@ import { Kubelet } from '../../src/playground/cluster/kubelet.js';
 import { NodeLifecycleController } from '../../src/playground/cluster/node-lifecycle.js';
 import { Scheduler } from '../../src/playground/cluster/scheduler.js';
 import { startTestRuntime, testNodes, type TestRuntime } from '../helpers/cluster-runtime.js';
-import { eventually } from '../helpers/fake-pod-lifecycle.js';
+import { eventually } from '../helpers/eventually.js';
 import { kubectl } from '../helpers/kubectl.js';
 
 const TIMING = { nodeHeartbeatMs: 300, nodeMonitorGraceMs: 2_000, podStartDelayMs: 30, readinessDelayMs: 80, jobPodDurationMs: 200, schedulerRetryMs: 300 };
@@ -70,14 +70,14 @@ describe('workloads on a simulated cluster', () => {
     expect(history).toMatch(/^2\s+<none>/m);
     await ok('rollout', 'undo', 'deployment/web');
     expect(await ok('rollout', 'status', 'deployment/web', '--timeout=30s')).toContain('successfully rolled out');
-    await eventually(async () => (await ok('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].spec.containers[0].image}')).trim() === 'nginx:1.25 nginx:1.25 nginx:1.25', 20_000, 'old image back');
+    await eventually(async () => (await ok('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].spec.containers[0].image}')).trim() === 'nginx:1.25 nginx:1.25 nginx:1.25', 'old image back', 20_000);
     const rs = await ok('get', 'rs', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.annotations.deployment\\.kubernetes\\.io/revision}={.spec.replicas} {end}');
     expect(rs.trim().split(' ').sort()).toEqual(['2=0', '3=3']);
     await ok('scale', 'deployment/web', '--replicas=5');
     expect(await ok('rollout', 'status', 'deployment/web', '--timeout=30s')).toContain('successfully rolled out');
     expect(await ok('get', 'deployment', 'web', '-o', 'jsonpath={.status.availableReplicas}')).toBe('5');
     await ok('delete', 'deployment', 'web');
-    await eventually(async () => !(await ok('get', 'pods', '-l', 'app=web', '-o', 'name')).trim(), 20_000, 'pods deleted');
+    await eventually(async () => !(await ok('get', 'pods', '-l', 'app=web', '-o', 'name')).trim(), 'pods deleted', 20_000);
   });
 
   it('runs a DaemonSet pod on every node', async () => {
@@ -94,7 +94,7 @@ describe('workloads on a simulated cluster', () => {
     expect(nodes).toEqual(['node-0', 'node-1', 'node-2']);
     await ok('set', 'image', 'ds/agent', 'agent=agent:2');
     expect(await ok('rollout', 'status', 'ds/agent', '--timeout=30s')).toContain('successfully rolled out');
-    await eventually(async () => (await ok('get', 'pods', '-l', 'app=agent', '-o', 'jsonpath={.items[*].spec.containers[0].image}')).trim() === 'agent:2 agent:2 agent:2', 20_000, 'updated');
+    await eventually(async () => (await ok('get', 'pods', '-l', 'app=agent', '-o', 'jsonpath={.items[*].spec.containers[0].image}')).trim() === 'agent:2 agent:2 agent:2', 'updated', 20_000);
   });
 
   it('starts a StatefulSet in order', async () => {
@@ -143,6 +143,6 @@ describe('workloads on a simulated cluster', () => {
     expect(w.code, w.stderr).toBe(0);
     expect(await ok('get', 'job', 'oops', '-o', 'jsonpath={.status.failed}')).toBe('2');
     await ok('delete', 'job', 'calc', 'oops');
-    await eventually(async () => !(await ok('get', 'pods', '-o', 'name', '-l', 'batch.kubernetes.io/job-name in (calc,oops)')).trim(), 20_000, 'job pods deleted');
+    await eventually(async () => !(await ok('get', 'pods', '-o', 'name', '-l', 'batch.kubernetes.io/job-name in (calc,oops)')).trim(), 'job pods deleted', 20_000);
   });
 });

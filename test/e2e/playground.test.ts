@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTopology } from '../../src/playground/topology.js';
 import { Playground } from '../../src/playground/world.js';
 import { silentLogger } from '../helpers/apiserver.js';
+import { eventually } from '../helpers/eventually.js';
 import { kubectl } from '../helpers/kubectl.js';
 import { reserveOctets } from '../helpers/octets.js';
 
@@ -56,21 +57,6 @@ function tcpRefused(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kubefed-pg-'));
   const topology = defaultTopology(2, 3, { cpu: '2', memory: '4Gi', pods: 30 }, reserveOctets(2));
@@ -103,22 +89,22 @@ describe('playground workloads', () => {
     expect(rs.trim().split(' ').sort()).toEqual(['1=0', '2=3']);
 
     await ok(['expose', 'deployment', 'web', '--type=LoadBalancer', '--port=80']);
-    const ip = await eventually(async () => (await ok(['get', 'svc', 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])) || undefined, 20_000, 'an EXTERNAL-IP');
+    const ip = await eventually(async () => (await ok(['get', 'svc', 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])) || undefined, 'an EXTERNAL-IP', 20_000);
     expect(ip).toMatch(/^127\.40\.200\.\d+$/);
     const reply = await eventually(async () => {
       const r = await httpGet(ip, 80);
       return r.status === 200 ? JSON.parse(r.body) : undefined;
-    }, 20_000, 'an answer from the load balancer');
+    }, 'an answer from the load balancer', 20_000);
     expect(reply).toMatchObject({ cluster: CTX, zone: 'us-central1-a', region: 'us-central1' });
     expect(reply.pod).toMatch(/^web-/);
     const html = await httpGet(ip, 80, '/', { accept: 'text/html' });
     expect(html.body).toContain('You are being served from us-central1-a');
 
     await ok(['scale', 'deployment', 'web', '--replicas=1']);
-    await eventually(async () => (await ok(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n').length === 1, 20_000, 'scale down');
+    await eventually(async () => (await ok(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n').length === 1, 'scale down', 20_000);
 
     await ok(['delete', 'deployment', 'web']);
-    await eventually(async () => (await ok(['get', 'rs,pods', '-l', 'app=web', '-o', 'name'])).trim() === '', 20_000, 'replica sets and pods to go');
+    await eventually(async () => (await ok(['get', 'rs,pods', '-l', 'app=web', '-o', 'name'])).trim() === '', 'replica sets and pods to go', 20_000);
   });
 
   it('leaves a pod too big for every node Pending and Unschedulable', async () => {
@@ -126,7 +112,7 @@ describe('playground workloads', () => {
     const cond = await eventually(async () => {
       const c = JSON.parse(await ok(['get', 'pod', 'huge', '-o', 'jsonpath={.status.conditions}']) || '[]').find((x: { type: string }) => x.type === 'PodScheduled');
       return c?.reason === 'Unschedulable' ? c : undefined;
-    }, 15_000, 'Unschedulable');
+    }, 'Unschedulable', 15_000);
     expect(cond.status).toBe('False');
     expect(cond.message).toContain('Insufficient cpu');
     expect(await ok(['get', 'pod', 'huge', '-o', 'jsonpath={.status.phase}'])).toBe('Pending');
@@ -140,8 +126,8 @@ describe('playground faults', () => {
     await ok(['create', 'deployment', 'svc', '--image=nginx', '--replicas=2', '--port=80'], OTHER);
     await ok(['rollout', 'status', 'deployment/svc', '--timeout=60s'], OTHER);
     await ok(['expose', 'deployment', 'svc', '--type=LoadBalancer', '--port=80'], OTHER);
-    lbIp = await eventually(async () => (await ok(['get', 'svc', 'svc', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'], OTHER)) || undefined, 20_000, 'an EXTERNAL-IP');
-    await eventually(async () => (await httpGet(lbIp, 80)).status === 200, 20_000, 'the service to answer');
+    lbIp = await eventually(async () => (await ok(['get', 'svc', 'svc', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'], OTHER)) || undefined, 'an EXTERNAL-IP', 20_000);
+    await eventually(async () => (await httpGet(lbIp, 80)).status === 200, 'the service to answer', 20_000);
   });
 
   it('cluster stop: the API refuses connections and the load balancer stops answering; start restores both', async () => {
@@ -151,7 +137,7 @@ describe('playground faults', () => {
     expect(await tcpRefused(lbIp, 80)).toBe(true);
     await pg.startCluster(OTHER);
     expect((await ok(['get', 'deploy', 'svc', '-o', 'name'], OTHER)).trim()).toBe('deployment.apps/svc');
-    await eventually(async () => (await httpGet(lbIp, 80)).status === 200, 20_000, 'the service to answer again');
+    await eventually(async () => (await httpGet(lbIp, 80)).status === 200, 'the service to answer again', 20_000);
   });
 
   it('cluster isolate: the API is unreachable while the load balancer still serves', async () => {
@@ -169,16 +155,16 @@ describe('playground faults', () => {
     await eventually(async () => {
       const out = await ok(['get', 'nodes', '--no-headers'], OTHER);
       return out.trim().split('\n').every((l) => /\sNotReady\s/.test(l));
-    }, 20_000, 'NotReady nodes');
-    await eventually(async () => (await ok(['get', 'endpoints', 'svc', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'], OTHER)).trim() === '', 20_000, 'endpoints to empty');
-    await eventually(async () => (await ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=svc', '-o', 'jsonpath={range .items[*].endpoints[*]}{.conditions.ready}{end}'], OTHER)).includes('true') === false, 20_000, 'slices to be not ready');
+    }, 'NotReady nodes', 20_000);
+    await eventually(async () => (await ok(['get', 'endpoints', 'svc', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'], OTHER)).trim() === '', 'endpoints to empty', 20_000);
+    await eventually(async () => (await ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=svc', '-o', 'jsonpath={range .items[*].endpoints[*]}{.conditions.ready}{end}'], OTHER)).includes('true') === false, 'slices to be not ready', 20_000);
     expect(await tcpRefused(lbIp, 80).then(async (refused) => refused || (await httpGet(lbIp, 80).then((r) => r.status !== 200, () => true)))).toBe(true);
     const taints = await ok(['get', 'nodes', '-o', 'jsonpath={.items[0].spec.taints[*].key}'], OTHER);
     expect(taints).toContain('node.kubernetes.io/unreachable');
 
     pg.setZone(zone, true);
-    await eventually(async () => (await ok(['get', 'nodes', '--no-headers'], OTHER)).trim().split('\n').every((l) => /\sReady\s/.test(l)), 20_000, 'Ready nodes');
-    await eventually(async () => (await ok(['get', 'endpoints', 'svc', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'], OTHER)).trim().split(' ').length === 2, 20_000, 'endpoints back');
-    await eventually(async () => (await httpGet(lbIp, 80)).status === 200, 20_000, 'the service to answer again');
+    await eventually(async () => (await ok(['get', 'nodes', '--no-headers'], OTHER)).trim().split('\n').every((l) => /\sReady\s/.test(l)), 'Ready nodes', 20_000);
+    await eventually(async () => (await ok(['get', 'endpoints', 'svc', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'], OTHER)).trim().split(' ').length === 2, 'endpoints back', 20_000);
+    await eventually(async () => (await httpGet(lbIp, 80)).status === 200, 'the service to answer again', 20_000);
   });
 });

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
-import { openStream, raw, until } from '../helpers/http.js';
+import { eventually } from '../helpers/eventually.js';
+import { openStream, raw } from '../helpers/http.js';
 
 let t: TestServer;
 const CM = '/api/v1/namespaces/default/configmaps';
@@ -27,7 +28,7 @@ describe('watch', () => {
     await create('w-existing');
     const s = await watch(`${CM}?watch=true&allowWatchBookmarks=true`);
     await create('w-new');
-    await until(() => s.events.some((e) => e.type === 'BOOKMARK'));
+    await eventually(() => s.events.some((e) => e.type === 'BOOKMARK'), 'a bookmark');
     s.close();
     const names = s.events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type}:${e.object.metadata.name}`);
     expect(names).toContain('ADDED:w-existing');
@@ -39,7 +40,7 @@ describe('watch', () => {
 
   it('marks the end of initial events for sendInitialEvents', async () => {
     const s = await watch(`${CM}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`);
-    await until(() => s.events.some((e) => e.type === 'BOOKMARK'));
+    await eventually(() => s.events.some((e) => e.type === 'BOOKMARK'), 'the initial-events-end bookmark');
     s.close();
     const end = s.events.findIndex((e) => e.type === 'BOOKMARK');
     expect(s.events[end].object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
@@ -62,7 +63,7 @@ describe('watch', () => {
     await patch({ tier: 'front' });
     await patch({ tier: 'front', extra: 'x' });
     await patch({ tier: 'back' });
-    await until(() => s.events.length >= 3);
+    await eventually(() => s.events.length >= 3, 'ADDED, MODIFIED and DELETED for the selector');
     s.close();
     expect(s.events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
     expect(s.events[2].object.metadata.labels.tier).toBe('back');
@@ -72,7 +73,7 @@ describe('watch', () => {
     const first = (await create('w-rv1')).json();
     await create('w-rv2');
     const s = await watch(`${CM}?watch=true&resourceVersion=${first.metadata.resourceVersion}`);
-    await until(() => s.events.length >= 1);
+    await eventually(() => s.events.length >= 1, 'the replayed ADDED w-rv2');
     s.close();
     expect(s.events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'w-rv2' } } });
     const gone = await watch(`${CM}?watch=true&resourceVersion=1`);
@@ -83,14 +84,14 @@ describe('watch', () => {
   it('cuts off a watcher that stops reading, keeping memory bounded', async () => {
     const s = await watch(`${CM}?watch=true`);
     s.pause();
-    await until(() => t.server.api.store.cache.watcherCount() === 1);
+    await eventually(() => t.server.api.store.cache.watcherCount() === 1, 'the paused watcher to register');
     const big = 'x'.repeat(200_000);
     for (let i = 0; i < 120; i++) {
       await raw(t, { method: 'POST', path: CM, body: JSON.stringify({ kind: 'ConfigMap', metadata: { name: `flood-${i}` }, data: { big } }) });
     }
     // 120 events x 200 KB exceed what the socket buffers plus the 2 MiB this server lets a watcher
     // have unsent can hold: the server ends the stream.
-    await until(() => t.server.api.store.cache.watcherCount() === 0, 10_000);
+    await eventually(() => t.server.api.store.cache.watcherCount() === 0, 'the server to cut off the stalled watcher', 10_000);
     s.close();
     expect((await raw(t, { path: '/readyz' })).status).toBe(200);
   });
@@ -135,9 +136,9 @@ describe('watch metrics', () => {
     expect(await open(cluster)).toBe(1);
     a.close();
     c.close();
-    await until(async () => (await open(namespaced)) === 1 && (await open(cluster)) === 0);
+    await eventually(async () => (await open(namespaced)) === 1 && (await open(cluster)) === 0, 'the two closed watches to leave the gauge');
     b.close();
-    await until(async () => (await open(namespaced)) === 0);
+    await eventually(async () => (await open(namespaced)) === 0, 'the last watch to leave the gauge');
     // Its predecessor, removed upstream in 1.25, is not published.
     expect(await samples('apiserver_registered_watchers')).toEqual([]);
   });

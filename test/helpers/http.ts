@@ -85,12 +85,3 @@ export function openStream(t: TestServer, path: string, as?: { token: string }):
     req.end();
   });
 }
-
-/** Polls `cond` until it holds; fails after `ms`. */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

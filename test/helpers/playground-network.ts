@@ -1,7 +1,7 @@
 /**
  * Helpers for service-networking tests: a simulated cluster runtime with kubelets and a
  * scheduler (pods really serve HTTP), pod and Service builders, HTTP requests to loopback
- * addresses, and polling.
+ * addresses.
  */
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
@@ -95,21 +95,6 @@ export function tcpOutcome(host: string, port: number): Promise<'connected' | 'r
     });
     s.on('data', () => done('connected'));
   });
-}
-
-export async function eventually<T>(fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 /** The `X-Served-By` pod ("cluster/pod") of a pod-server answer. */

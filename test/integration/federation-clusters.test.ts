@@ -12,6 +12,7 @@ import { CORE_API_VERSION } from '../../src/federation/crds/federation-crds.js';
 import { joinCluster, unjoinCluster } from '../../src/federation/clusters/join.js';
 import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/member-access.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
+import { eventually } from '../helpers/eventually.js';
 import { startFederationBed, type FederationBed } from '../helpers/federation.js';
 import { kubectl } from '../helpers/kubectl.js';
 import { reserveOctets, UNUSED_OCTET } from '../helpers/octets.js';
@@ -22,21 +23,6 @@ let bed: FederationBed;
 let controller: ClusterController;
 let names: string[];
 const events: string[] = [];
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 const member = (name: string) => bed.memberClients.get(name)!;
 const k = (args: string[]) => kubectl(['--kubeconfig', bed.kubeconfig, ...args]);
@@ -106,7 +92,7 @@ describe('joining member clusters', () => {
     await expect(joinCluster({ federation: failing, member: member(name), name })).rejects.toThrow(`joining cluster "${name}" failed while creating KubeFedCluster "${NS}/${name}" in the federation: injected failure; nothing was left behind`);
     failing.close();
     // The member namespace the join created goes through Terminating.
-    await until('the member namespace to be gone', async () => JSON.stringify(await footprint(name)) === JSON.stringify(before));
+    await eventually(async () => JSON.stringify(await footprint(name)) === JSON.stringify(before), 'the member namespace to be gone');
   });
 
   it('joins both clusters: Ready with region, zones and version, in kubectl get clusters', async () => {
@@ -117,26 +103,26 @@ describe('joining member clusters', () => {
     }
     for (const name of names) {
       const spec = bed.playground.cluster(name).spec;
-      const m = await until(`${name} Ready with zones`, () => {
+      const m = await eventually(() => {
         const c = controller.get(name);
         return c?.phase === 'Ready' && c.zones.length > 0 ? c : undefined;
-      });
+      }, `${name} Ready with zones`);
       expect(m.region).toBe(spec.region);
       expect(m.zones).toEqual(spec.zones);
       expect(events).toContain(name);
-      const s = await until(`${name} status written`, async () => {
+      const s = await eventually(async () => {
         const st = await kfcStatus(name);
         return st?.zones?.length ? st : undefined;
-      });
+      }, `${name} status written`);
       expect(s.phase).toBe('Ready');
       expect(s.region).toBe(spec.region);
       expect(s.kubernetesVersion).toMatch(/^v1\.\d+/);
       expect(s.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'True', reason: 'ClusterReady', message: '/healthz responded with ok' })]);
       expect(s.conditions[0].lastProbeTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      const cluster = await until(`Cluster ${name} status`, async () => {
+      const cluster = await eventually(async () => {
         const c = await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name);
         return c?.status?.zones?.length ? c : undefined;
-      });
+      }, `Cluster ${name} status`);
       expect(cluster.spec).toEqual({ apiEndpoint: bed.playground.cluster(name).url, kubeFedCluster: { namespace: NS, name } });
       expect(cluster.status.phase).toBe('Ready');
     }
@@ -196,40 +182,40 @@ describe('joining member clusters', () => {
 describe('cluster health', () => {
   it('turns Offline only after the failure threshold when the cluster stops, and Ready when it starts', async () => {
     const name = names[1]!;
-    await until(`${name} Ready`, () => controller.get(name)?.phase === 'Ready');
+    await eventually(() => controller.get(name)?.phase === 'Ready', `${name} Ready`);
     const seen = events.length;
     await bed.playground.stopCluster(name);
     // One failed probe is not enough.
-    await until('a first failed probe', () => controller.probeState(name)!.lastResult === 'Offline');
+    await eventually(() => controller.probeState(name)!.lastResult === 'Offline', 'a first failed probe');
     expect(controller.probeState(name)!.consecutive).toBeLessThan(3);
     expect(controller.get(name)!.phase).toBe('Ready');
-    await until(`${name} Offline`, () => controller.get(name)?.phase === 'Offline');
+    await eventually(() => controller.get(name)?.phase === 'Offline', `${name} Offline`);
     expect(controller.probeState(name)!.consecutive).toBeGreaterThanOrEqual(3);
     expect(events.slice(seen)).toContain(name);
-    const s = await until('Offline status', async () => {
+    const s = await eventually(async () => {
       const st = await kfcStatus(name);
       return st?.phase === 'Offline' ? st : undefined;
-    });
+    }, 'Offline status');
     expect(s.conditions).toEqual([
       expect.objectContaining({ type: 'Ready', status: 'False', reason: 'ClusterNotReady' }),
       expect.objectContaining({ type: 'Offline', status: 'True', reason: 'ClusterNotReachable', message: 'cluster is not reachable' }),
     ]);
-    const get = await until('kubectl to show Offline', async () => {
+    const get = await eventually(async () => {
       const r = await k(['--context=federation', 'get', 'clusters']);
       return new RegExp(`^${name}\\s+Offline\\s`, 'm').test(r.stdout) ? r : undefined;
-    });
+    }, 'kubectl to show Offline');
     expect(get.stdout).toMatch(new RegExp(`^${names[0]}\\s+Ready\\s`, 'm'));
     // The other cluster was not disturbed.
     expect(controller.get(names[0]!)!.phase).toBe('Ready');
 
     const seen2 = events.length;
     await bed.playground.startCluster(name);
-    await until(`${name} Ready again`, () => controller.get(name)?.phase === 'Ready');
+    await eventually(() => controller.get(name)?.phase === 'Ready', `${name} Ready again`);
     expect(events.slice(seen2)).toContain(name);
-    const back = await until('Ready status', async () => {
+    const back = await eventually(async () => {
       const st = await kfcStatus(name);
       return st?.phase === 'Ready' ? st : undefined;
-    });
+    }, 'Ready status');
     expect(back.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'True', reason: 'ClusterReady' })]);
     expect(Date.parse(back.conditions[0].lastTransitionTime)).toBeGreaterThanOrEqual(Date.parse(s.conditions[0].lastTransitionTime));
   });
@@ -237,11 +223,11 @@ describe('cluster health', () => {
   it('turns Offline when the cluster is isolated and Ready when it is reconnected', async () => {
     const name = names[0]!;
     await bed.playground.isolateCluster(name);
-    await until(`${name} Offline`, () => controller.get(name)?.phase === 'Offline');
-    await until('Cluster status Offline', async () => (await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name))?.status?.phase === 'Offline');
+    await eventually(() => controller.get(name)?.phase === 'Offline', `${name} Offline`);
+    await eventually(async () => (await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name))?.status?.phase === 'Offline', 'Cluster status Offline');
     await bed.playground.startCluster(name);
-    await until(`${name} Ready`, () => controller.get(name)?.phase === 'Ready');
-    await until('Cluster status Ready', async () => (await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name))?.status?.phase === 'Ready');
+    await eventually(() => controller.get(name)?.phase === 'Ready', `${name} Ready`);
+    await eventually(async () => (await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name))?.status?.phase === 'Ready', 'Cluster status Ready');
   });
 
   it('rebuilds the client when the token changes: NotReady with a bad one, Ready again with the good one', async () => {
@@ -251,16 +237,16 @@ describe('cluster health', () => {
     const good = (await bed.fedClient.get('v1', 'Secret', NS, secretName))!.data.token as string;
     const oldClient = controller.get(name)!.client;
     await bed.fedClient.patch('v1', 'Secret', NS, secretName, { data: { token: Buffer.from('revoked').toString('base64') } }, 'merge');
-    await until(`${name} NotReady`, () => controller.get(name)?.phase === 'NotReady');
+    await eventually(() => controller.get(name)?.phase === 'NotReady', `${name} NotReady`);
     expect(controller.get(name)!.client).not.toBe(oldClient);
     await expect(oldClient.request('GET', '/api')).rejects.toThrow('client is closed');
-    const s = await until('NotReady status', async () => {
+    const s = await eventually(async () => {
       const st = await kfcStatus(name);
       return st?.phase === 'NotReady' ? st : undefined;
-    });
+    }, 'NotReady status');
     expect(s.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'False', reason: 'ClusterNotReady' })]);
     await bed.fedClient.patch('v1', 'Secret', NS, secretName, { data: { token: good } }, 'merge');
-    await until(`${name} Ready`, () => controller.get(name)?.phase === 'Ready');
+    await eventually(() => controller.get(name)?.phase === 'Ready', `${name} Ready`);
   });
 
   it('merges KubeFedCluster and Cluster labels into the member, Cluster labels winning', async () => {
@@ -269,12 +255,12 @@ describe('cluster health', () => {
     await bed.fedClient.patch(CORE_API_VERSION, 'KubeFedCluster', NS, name, { metadata: { labels: { team: 'a', tier: 'gold' } } }, 'merge');
     const r = await k(['--context=federation', 'label', 'clusters', name, 'team=b', 'env=prod']);
     expect(r.code, r.stderr).toBe(0);
-    await until('labels to reach the member', () => controller.get(name)?.labels.env === 'prod' && controller.get(name)?.labels.tier === 'gold');
+    await eventually(() => controller.get(name)?.labels.env === 'prod' && controller.get(name)?.labels.tier === 'gold', 'labels to reach the member');
     expect(controller.get(name)!.labels).toEqual({ team: 'b', tier: 'gold', env: 'prod' });
     expect(events.slice(seen)).toContain(name);
     const un = await k(['--context=federation', 'label', 'clusters', name, 'team-']);
     expect(un.code, un.stderr).toBe(0);
-    await until('the KubeFedCluster label to show through', () => controller.get(name)?.labels.team === 'a');
+    await eventually(() => controller.get(name)?.labels.team === 'a', 'the KubeFedCluster label to show through');
   });
 
   it('a restarted controller takes the members from their stored status, before probing', async () => {
@@ -285,9 +271,9 @@ describe('cluster health', () => {
     });
     try {
       await c2.start();
-      await until('both members', () => firstSeen.size === 2);
+      await eventually(() => firstSeen.size === 2, 'both members');
       for (const name of names) expect(firstSeen.get(name)).toEqual({ phase: 'Ready', zones: bed.playground.cluster(name).spec.zones, probes: 0 });
-      await until('a probe of each', () => names.every((n) => c2.probeState(n)!.probes > 0));
+      await eventually(() => names.every((n) => c2.probeState(n)!.probes > 0), 'a probe of each');
     } finally {
       await c2.stop();
     }
@@ -298,7 +284,7 @@ describe('cluster health', () => {
     const extra = Array.from({ length: 48 }, (_, i) => `extra-${i}`);
     const started = Date.now();
     await Promise.all(extra.map((n) => bed.fedClient.create({ apiVersion: CORE_API_VERSION, kind: 'KubeFedCluster', metadata: { name: n, namespace: NS }, spec: source.spec })));
-    await until('fifty Ready clusters', () => controller.list().filter((c) => c.phase === 'Ready').length === 50, 20_000, 50);
+    await eventually(() => controller.list().filter((c) => c.phase === 'Ready').length === 50, 'fifty Ready clusters', 20_000, 50);
     expect(Date.now() - started).toBeLessThan(15_000);
     const versions = async () => {
       const kfcs = (await bed.fedClient.list(CORE_API_VERSION, 'KubeFedCluster', { namespace: NS })).items as KObject[];
@@ -306,15 +292,15 @@ describe('cluster health', () => {
       return Object.fromEntries([...kfcs.map((o) => [`kfc/${o.metadata!.name}`, o.metadata!.resourceVersion]), ...clusters.map((o) => [`cluster/${o.metadata!.name}`, o.metadata!.resourceVersion])]);
     };
     // Settled: every status has been written.
-    await until('all Cluster objects to have status', async () => ((await bed.fedClient.list(CORE_API_VERSION, 'Cluster')).items as KObject[]).filter((c) => c.status?.phase === 'Ready').length === 50, 20_000, 100);
-    await until('region/zones written for the new ones', async () => ((await bed.fedClient.list(CORE_API_VERSION, 'Cluster')).items as KObject[]).every((c) => c.status?.zones?.length), 20_000, 100);
+    await eventually(async () => ((await bed.fedClient.list(CORE_API_VERSION, 'Cluster')).items as KObject[]).filter((c) => c.status?.phase === 'Ready').length === 50, 'all Cluster objects to have status', 20_000, 100);
+    await eventually(async () => ((await bed.fedClient.list(CORE_API_VERSION, 'Cluster')).items as KObject[]).every((c) => c.status?.zones?.length), 'region/zones written for the new ones', 20_000, 100);
     const before = await versions();
     const probes = controller.probeState('extra-0')!.probes;
-    await until('three more probe rounds', () => controller.probeState('extra-0')!.probes >= probes + 3 && controller.probeState('extra-47')!.probes >= probes + 3, 10_000);
+    await eventually(() => controller.probeState('extra-0')!.probes >= probes + 3 && controller.probeState('extra-47')!.probes >= probes + 3, 'three more probe rounds', 10_000);
     expect(await versions()).toEqual(before);
     await Promise.all(extra.map((n) => bed.fedClient.delete(CORE_API_VERSION, 'KubeFedCluster', NS, n)));
-    await until('the extra clusters to leave', () => controller.list().length === 2);
-    await until('their Cluster objects to go', async () => (await bed.fedClient.list(CORE_API_VERSION, 'Cluster')).items.length === 2);
+    await eventually(() => controller.list().length === 2, 'the extra clusters to leave');
+    await eventually(async () => (await bed.fedClient.list(CORE_API_VERSION, 'Cluster')).items.length === 2, 'their Cluster objects to go');
   });
 });
 
@@ -330,10 +316,10 @@ describe('unjoining', () => {
     expect(await member(name).get('v1', 'ServiceAccount', NS, serviceAccountName(name))).toBeUndefined();
     expect(await member(name).get(RBAC, 'ClusterRole', undefined, clusterRoleName(name))).toBeUndefined();
     expect(await member(name).get(RBAC, 'ClusterRoleBinding', undefined, clusterRoleName(name))).toBeUndefined();
-    await until(`${name} to leave the registry`, () => controller.get(name) === undefined);
+    await eventually(() => controller.get(name) === undefined, `${name} to leave the registry`);
     expect(events.slice(seen)).toContain(name);
     await expect(client.request('GET', '/api')).rejects.toThrow('client is closed');
-    await until('its Cluster object to go', async () => (await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name)) === undefined);
+    await eventually(async () => (await bed.fedClient.get(CORE_API_VERSION, 'Cluster', undefined, name)) === undefined, 'its Cluster object to go');
     await expect(unjoinCluster({ federation: bed.fedClient, member: member(name), name })).rejects.toThrow(`cluster "${name}" is not joined to the federation`);
   });
 
@@ -345,7 +331,7 @@ describe('unjoining', () => {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(new RegExp(`^cluster "${name}" is unreachable at ${bed.playground.cluster(name).url.replace(/\./g, '\\.')}: .*; its ServiceAccount ${NS}/${serviceAccountName(name)}, ClusterRole and ClusterRoleBinding ${clusterRoleName(name)} were left in place$`));
       expect(await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name)).toBeUndefined();
-      await until(`${name} to leave the registry`, () => controller.get(name) === undefined);
+      await eventually(() => controller.get(name) === undefined, `${name} to leave the registry`);
     } finally {
       await bed.playground.startCluster(name);
     }

@@ -6,8 +6,8 @@ import type { Intent } from '../../src/federation/context.js';
 import { DEPLOYMENT_PREFERENCES_ANNOTATION } from '../../src/federation/placement/preferences.js';
 import { PlannerScheduler, RSP_API_VERSION, RSP_KIND, type WorkloadKey } from '../../src/federation/scheduling/replica-scheduler.js';
 import { DEFAULT_TARGET_TYPES, typeInfo } from '../../src/federation/types.js';
+import { eventually } from '../helpers/eventually.js';
 import { startFederationBed, type FederationBed } from '../helpers/federation.js';
-import { eventually } from '../helpers/playground-network.js';
 import { reserveOctets } from '../helpers/octets.js';
 
 const deployType = typeInfo(DEFAULT_TARGET_TYPES.find((t) => t.kind === 'Deployment')!);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KObject } from '../../src/apis/object.js';
 import { SyncController } from '../../src/federation/propagation/sync-controller.js';
 import { MANAGED_LABEL, SYNC_FINALIZER } from '../../src/federation/propagation/intent.js';
-import { eventually } from '../helpers/playground-network.js';
+import { eventually } from '../helpers/eventually.js';
 import { startFederationBed, type FederationBed } from '../helpers/federation.js';
 import { reserveOctets } from '../helpers/octets.js';
 

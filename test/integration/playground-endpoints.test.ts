@@ -11,7 +11,8 @@ import { EndpointSliceController } from '../../src/playground/cluster/controller
 import { EndpointsController, repackSubsets } from '../../src/playground/cluster/controllers/endpoints.js';
 import { formatRFC3339Nano, TriggerTimeTracker } from '../../src/playground/cluster/controllers/service-pods.js';
 import { NOT_READY_ANNOTATION } from '../../src/playground/cluster/kubelet.js';
-import { eventually, pod, service, startCluster, type NetworkTestCluster } from '../helpers/playground-network.js';
+import { eventually } from '../helpers/eventually.js';
+import { pod, service, startCluster, type NetworkTestCluster } from '../helpers/playground-network.js';
 
 let c: NetworkTestCluster;
 let client: InternalClient;

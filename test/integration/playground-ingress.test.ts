@@ -12,7 +12,8 @@ import { ENDPOINTS, INGRESS_CLASSES, INGRESSES, NODES, PODS, SERVICES, type Inte
 import { EndpointsController } from '../../src/playground/cluster/controllers/endpoints.js';
 import { compileRoutes, IngressController, NOT_FOUND_BODY, prefixMatches, route } from '../../src/playground/cluster/network/ingress.js';
 import { LoadBalancerController } from '../../src/playground/cluster/network/load-balancer.js';
-import { eventually, httpGet, pod, servedBy, service, startCluster, tcpOutcome, type NetworkTestCluster } from '../helpers/playground-network.js';
+import { eventually } from '../helpers/eventually.js';
+import { httpGet, pod, servedBy, service, startCluster, tcpOutcome, type NetworkTestCluster } from '../helpers/playground-network.js';
 
 let c: NetworkTestCluster;
 let client: InternalClient;

@@ -11,7 +11,8 @@ import { EndpointsController } from '../../src/playground/cluster/controllers/en
 import { NOT_READY_ANNOTATION } from '../../src/playground/cluster/kubelet.js';
 import { LOAD_BALANCER_CLEANUP_FINALIZER, LoadBalancerController } from '../../src/playground/cluster/network/load-balancer.js';
 import { startPodServer, type PodServer } from '../../src/playground/cluster/pod-server.js';
-import { eventually, httpGet, pod, servedBy, service, startCluster, tcpOutcome, type NetworkTestCluster } from '../helpers/playground-network.js';
+import { eventually } from '../helpers/eventually.js';
+import { httpGet, pod, servedBy, service, startCluster, tcpOutcome, type NetworkTestCluster } from '../helpers/playground-network.js';
 
 let c: NetworkTestCluster;
 let client: InternalClient;

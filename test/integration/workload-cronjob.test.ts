@@ -5,7 +5,8 @@ import { parseCronSchedule } from '../../src/apis/batch/cron.js';
 import { CronJobController, mostRecentScheduleTime } from '../../src/playground/cluster/controllers/cronjob.js';
 import { JobController } from '../../src/playground/cluster/controllers/job.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
-import { eventually, FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
+import { eventually } from '../helpers/eventually.js';
+import { FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
 
 const CRON_JOBS: GR = ['batch', 'cronjobs'];
 const at = (s: string) => Date.parse(s);
@@ -71,21 +72,21 @@ describe('CronJobController', () => {
     expect(jobs()).toHaveLength(0);
     offset = 61_000;
     await poke(1);
-    const first = await eventually(() => jobs()[0], 10_000, 'first job');
+    const first = await eventually(() => jobs()[0], 'first job', 10_000);
     const scheduled = Math.floor((Date.now() + offset) / 60_000) * 60_000;
     expect(first.metadata!.name).toMatch(/^tick-\d+$/);
     expect(Number(first.metadata!.name!.slice(5)) * 60_000).toBeLessThanOrEqual(scheduled);
     expect(first.metadata!.labels).toMatchObject({ team: 'a' });
     expect(first.metadata!.annotations!['batch.kubernetes.io/cronjob-scheduled-timestamp']).toBe(new Date(Number(first.metadata!.name!.slice(5)) * 60_000).toISOString().replace('.000Z', 'Z'));
     expect(first.metadata!.ownerReferences![0]).toMatchObject({ kind: 'CronJob', name: 'tick', controller: true });
-    await eventually(() => cj().status?.active?.[0]?.name === first.metadata!.name || cj().status?.lastSuccessfulTime, 10_000, 'active');
-    await eventually(() => !cj().status?.active && cj().status?.lastSuccessfulTime, 10_000, 'completed');
+    await eventually(() => cj().status?.active?.[0]?.name === first.metadata!.name || cj().status?.lastSuccessfulTime, 'active', 10_000);
+    await eventually(() => !cj().status?.active && cj().status?.lastSuccessfulTime, 'completed', 10_000);
     expect(cj().status.lastScheduleTime).toBeTruthy();
 
     offset += 60_000;
     await poke(2);
-    await eventually(() => jobs().some((j) => j.metadata!.name !== first.metadata!.name), 10_000, 'second job');
-    await eventually(() => jobs().length === 1 && jobs()[0]!.metadata!.name !== first.metadata!.name && cj().status?.lastSuccessfulTime && !cj().status?.active, 15_000, 'history limit');
+    await eventually(() => jobs().some((j) => j.metadata!.name !== first.metadata!.name), 'second job', 10_000);
+    await eventually(() => jobs().length === 1 && jobs()[0]!.metadata!.name !== first.metadata!.name && cj().status?.lastSuccessfulTime && !cj().status?.active, 'history limit', 15_000);
   });
 
   it('does not schedule while suspended, and Forbid skips while a job runs', async () => {
@@ -105,7 +106,7 @@ describe('CronJobController', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(jobs()).toHaveLength(0);
     await client.modify(CRON_JOBS, 'default', 'tick', (o) => void (o.spec.suspend = false));
-    await eventually(() => jobs().length === 1 && cj().status?.active?.length === 1, 10_000, 'first job');
+    await eventually(() => jobs().length === 1 && cj().status?.active?.length === 1, 'first job', 10_000);
     offset += 60_000;
     await poke(2);
     await new Promise((r) => setTimeout(r, 300));

@@ -7,7 +7,8 @@ import { mergeKubeconfig } from '../../src/kubeconfig.js';
 import { CONTROLLER_REVISIONS, DAEMON_SETS, NODES, PODS, type InternalClient } from '../../src/playground/cluster/client.js';
 import { DaemonSetController, nodeShouldRunDaemonPod } from '../../src/playground/cluster/controllers/daemonset.js';
 import { startTestRuntime, testNodes, type TestRuntime } from '../helpers/cluster-runtime.js';
-import { createNodes, eventually, FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
+import { eventually } from '../helpers/eventually.js';
+import { createNodes, FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
 import { kubectl } from '../helpers/kubectl.js';
 
 const isReady = (p: KObject) => (p.status?.conditions ?? []).some((c: KObject) => c.type === 'Ready' && c.status === 'True');
@@ -81,7 +82,7 @@ describe('DaemonSetController', () => {
 
   it('runs one pod per eligible node, follows taints, labels and new nodes, and rolls updates', async () => {
     await client.create(DAEMON_SETS, 'default', daemonSet('agent', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } } }));
-    await eventually(() => rolledOut('agent'), 10_000, 'rollout');
+    await eventually(() => rolledOut('agent'), 'rollout', 10_000);
     expect(nodesOf(podsOf('agent'))).toEqual(['node-0', 'node-1']);
     const d = ds('agent');
     expect(d.status).toMatchObject({
@@ -121,7 +122,7 @@ describe('DaemonSetController', () => {
 
     // Tolerating the taint adds the tainted node (a new template revision, rolled out).
     await client.modify(DAEMON_SETS, 'default', 'agent', (o) => void (o.spec.template.spec.tolerations = [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }]));
-    await eventually(() => rolledOut('agent') && ds('agent').status.desiredNumberScheduled === 3 && live(podsOf('agent')).length === 3, 10_000, 'three nodes');
+    await eventually(() => rolledOut('agent') && ds('agent').status.desiredNumberScheduled === 3 && live(podsOf('agent')).length === 3, 'three nodes', 10_000);
     expect(nodesOf(live(podsOf('agent')))).toEqual(['node-0', 'node-1', 'node-2']);
 
     // Image update within maxUnavailable 1.
@@ -135,10 +136,7 @@ describe('DaemonSetController', () => {
       if ([...perNode.values()].some((n) => n > 1)) violations.push('two pods on a node');
     }, 5);
     await client.modify(DAEMON_SETS, 'default', 'agent', (o) => void (o.spec.template.spec.containers[0].image = 'agent:2'));
-    await eventually(
-      () => rolledOut('agent') && live(podsOf('agent')).length === 3 && podsOf('agent').every((p) => p.spec.containers[0].image === 'agent:2'),
-      15_000,
-      'image rollout',
+    await eventually(() => rolledOut('agent') && live(podsOf('agent')).length === 3 && podsOf('agent').every((p) => p.spec.containers[0].image === 'agent:2'), 'image rollout', 15_000
     );
     clearInterval(sampler);
     expect(violations).toEqual([]);
@@ -152,25 +150,25 @@ describe('DaemonSetController', () => {
 
     // A nodeSelector removes pods from nodes that no longer match.
     await client.modify(DAEMON_SETS, 'default', 'agent', (o) => void (o.spec.template.spec.nodeSelector = { disk: 'ssd' }));
-    await eventually(() => rolledOut('agent') && live(podsOf('agent')).length === 1, 10_000, 'only ssd nodes');
+    await eventually(() => rolledOut('agent') && live(podsOf('agent')).length === 1, 'only ssd nodes', 10_000);
     expect(nodesOf(live(podsOf('agent')))).toEqual(['node-1']);
     // Labelling a node adds it.
     await client.modify(NODES, '', 'node-0', (n) => void (n.metadata!.labels!.disk = 'ssd'));
-    await eventually(() => rolledOut('agent') && live(podsOf('agent')).length === 2, 10_000, 'labelled node');
+    await eventually(() => rolledOut('agent') && live(podsOf('agent')).length === 2, 'labelled node', 10_000);
     // A new node gets a pod.
     await client.create(NODES, '', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-3', labels: { disk: 'ssd' } } });
-    await eventually(() => live(podsOf('agent')).some((p) => p.spec.nodeName === 'node-3') && rolledOut('agent'), 10_000, 'new node');
+    await eventually(() => live(podsOf('agent')).some((p) => p.spec.nodeName === 'node-3') && rolledOut('agent'), 'new node', 10_000);
     expect(ds('agent').status.desiredNumberScheduled).toBe(3);
   });
 
   it('rolls back with kubectl rollout undo', async () => {
     await client.create(DAEMON_SETS, 'default', daemonSet('undo'));
-    await eventually(() => rolledOut('undo'), 10_000, 'rollout');
+    await eventually(() => rolledOut('undo'), 'rollout', 10_000);
     await client.modify(DAEMON_SETS, 'default', 'undo', (o) => void (o.spec.template.spec.containers[0].image = 'agent:2'));
-    await eventually(() => rolledOut('undo') && podsOf('undo').every((p) => p.spec.containers[0].image === 'agent:2'), 10_000, 'update');
+    await eventually(() => rolledOut('undo') && podsOf('undo').every((p) => p.spec.containers[0].image === 'agent:2'), 'update', 10_000);
     const r = await k('rollout', 'undo', 'ds/undo');
     expect(r.code, r.stderr).toBe(0);
-    await eventually(() => rolledOut('undo') && live(podsOf('undo')).length === 2 && live(podsOf('undo')).every((p) => p.spec.containers[0].image === 'agent:1'), 10_000, 'undo');
+    await eventually(() => rolledOut('undo') && live(podsOf('undo')).length === 2 && live(podsOf('undo')).every((p) => p.spec.containers[0].image === 'agent:1'), 'undo', 10_000);
     const revs = client.list(CONTROLLER_REVISIONS, 'default').map((x) => x.revision).sort();
     expect(revs).toEqual([2, 3]);
   });

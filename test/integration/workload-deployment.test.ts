@@ -8,7 +8,8 @@ import { DEPLOYMENTS, EVENTS, PODS, REPLICA_SETS, type InternalClient } from '..
 import { DeploymentController } from '../../src/playground/cluster/controllers/deployment.js';
 import { ReplicaSetController } from '../../src/playground/cluster/controllers/replicaset.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
-import { eventually, FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
+import { eventually } from '../helpers/eventually.js';
+import { FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
 import { kubectl } from '../helpers/kubectl.js';
 
 const isReady = (p: KObject) => (p.status?.conditions ?? []).some((c: KObject) => c.type === 'Ready' && c.status === 'True');
@@ -75,7 +76,7 @@ describe('DeploymentController', () => {
 
   it('rolls out, updates within maxSurge/maxUnavailable, records revisions and rolls back', async () => {
     await client.create(DEPLOYMENTS, 'default', deployment('web', 4, 'nginx:1.25'));
-    await eventually(() => rolledOut('web'), 15_000, 'first rollout');
+    await eventually(() => rolledOut('web'), 'first rollout', 15_000);
     const [rs1] = rsOf('web');
     const hash1 = rs1!.metadata!.labels!['pod-template-hash']!;
     expect(rs1!.metadata!.name).toBe(`web-${hash1}`);
@@ -113,8 +114,8 @@ describe('DeploymentController', () => {
       if (ready < 3) violations.push(`${ready} ready`);
     }, 5);
     await setImage('web', 'nginx:1.26');
-    await eventually(() => rolledOut('web') && dep('web').status.updatedReplicas === 4 && rsOf('web').length === 2, 20_000, 'second rollout');
-    await eventually(() => live(podsOf('web')).length === 4, 10_000, 'old pods gone');
+    await eventually(() => rolledOut('web') && dep('web').status.updatedReplicas === 4 && rsOf('web').length === 2, 'second rollout', 20_000);
+    await eventually(() => live(podsOf('web')).length === 4, 'old pods gone', 10_000);
     clearInterval(sampler);
     expect(samples).toBeGreaterThan(10);
     expect(violations).toEqual([]);
@@ -142,7 +143,7 @@ describe('DeploymentController', () => {
     // kubectl rollout undo: the template goes back, the old ReplicaSet becomes new (revision 3).
     rs = await k('rollout', 'undo', 'deployment/web', '--to-revision=1');
     expect(rs.code, rs.stderr).toBe(0);
-    await eventually(() => rolledOut('web') && live(podsOf('web')).every((p) => p.spec.containers[0].image === 'nginx:1.25') && live(podsOf('web')).length === 4, 20_000, 'rollback');
+    await eventually(() => rolledOut('web') && live(podsOf('web')).every((p) => p.spec.containers[0].image === 'nginx:1.25') && live(podsOf('web')).length === 4, 'rollback', 20_000);
     expect(rsOf('web')).toHaveLength(2);
     const back = client.get(REPLICA_SETS, 'default', `web-${hash1}`)!;
     expect(back.spec.replicas).toBe(4);
@@ -157,14 +158,14 @@ describe('DeploymentController', () => {
 
   it('Recreate kills every old pod before creating new ones', async () => {
     await client.create(DEPLOYMENTS, 'default', deployment('re', 3, 'nginx:1.25', { type: 'Recreate' }));
-    await eventually(() => rolledOut('re'), 15_000, 'first rollout');
+    await eventually(() => rolledOut('re'), 'first rollout', 15_000);
     const mixed: string[] = [];
     const sampler = setInterval(() => {
       const images = new Set(podsOf('re').map((p) => p.spec.containers[0].image));
       if (images.size > 1) mixed.push([...images].join(','));
     }, 5);
     await setImage('re', 'nginx:1.26');
-    await eventually(() => rolledOut('re') && podsOf('re').length === 3 && podsOf('re').every((p) => p.spec.containers[0].image === 'nginx:1.26'), 20_000, 'recreate');
+    await eventually(() => rolledOut('re') && podsOf('re').length === 3 && podsOf('re').every((p) => p.spec.containers[0].image === 'nginx:1.26'), 'recreate', 20_000);
     clearInterval(sampler);
     expect(mixed).toEqual([]);
     const rs = await k('rollout', 'status', 'deployment/re', '--timeout=30s');
@@ -173,22 +174,22 @@ describe('DeploymentController', () => {
 
   it('does not roll out while paused, and trims history to revisionHistoryLimit', async () => {
     await client.create(DEPLOYMENTS, 'default', deployment('p', 2, 'img:1', undefined, { revisionHistoryLimit: 1 }));
-    await eventually(() => rolledOut('p'), 15_000, 'first rollout');
+    await eventually(() => rolledOut('p'), 'first rollout', 15_000);
     await client.modify(DEPLOYMENTS, 'default', 'p', (o) => void (o.spec.paused = true));
     await setImage('p', 'img:2');
-    await eventually(() => dep('p').status.conditions?.some((c: KObject) => c.reason === 'DeploymentPaused'), 10_000, 'paused condition');
+    await eventually(() => dep('p').status.conditions?.some((c: KObject) => c.reason === 'DeploymentPaused'), 'paused condition', 10_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(rsOf('p')).toHaveLength(1);
     expect(podsOf('p').every((p) => p.spec.containers[0].image === 'img:1')).toBe(true);
     // Scaling still works while paused.
     await client.modify(DEPLOYMENTS, 'default', 'p', (o) => void (o.spec.replicas = 3));
-    await eventually(() => live(podsOf('p')).length === 3, 10_000, 'scaled while paused');
+    await eventually(() => live(podsOf('p')).length === 3, 'scaled while paused', 10_000);
 
     await client.modify(DEPLOYMENTS, 'default', 'p', (o) => void (o.spec.paused = false));
-    await eventually(() => rolledOut('p') && podsOf('p').every((p) => p.spec.containers[0].image === 'img:2'), 20_000, 'resumed rollout');
+    await eventually(() => rolledOut('p') && podsOf('p').every((p) => p.spec.containers[0].image === 'img:2'), 'resumed rollout', 20_000);
     await setImage('p', 'img:3');
-    await eventually(() => rolledOut('p') && live(podsOf('p')).every((p) => p.spec.containers[0].image === 'img:3'), 20_000, 'third rollout');
-    await eventually(() => rsOf('p').length === 2, 10_000, 'history trimmed to 1 old ReplicaSet');
+    await eventually(() => rolledOut('p') && live(podsOf('p')).every((p) => p.spec.containers[0].image === 'img:3'), 'third rollout', 20_000);
+    await eventually(() => rsOf('p').length === 2, 'history trimmed to 1 old ReplicaSet', 10_000);
     const revisions = rsOf('p')
       .map((r) => r.metadata!.annotations!['deployment.kubernetes.io/revision'])
       .sort();
@@ -197,12 +198,12 @@ describe('DeploymentController', () => {
 
   it('scales a stuck rollout proportionally and reports the progress deadline', async () => {
     await client.create(DEPLOYMENTS, 'default', deployment('prop', 10, 'nginx:1', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } }, { progressDeadlineSeconds: 2 }));
-    await eventually(() => rolledOut('prop'), 20_000, 'first rollout');
+    await eventually(() => rolledOut('prop'), 'first rollout', 20_000);
     await setImage('prop', 'broken:1');
     await eventually(() => {
       const r = rsOf('prop').map((x) => x.spec.replicas).sort((a, b) => a - b);
       return r.length === 2 && r[0] === 5 && r[1] === 8;
-    }, 20_000, 'stuck rollout at 8 old + 5 new');
+    }, 'stuck rollout at 8 old + 5 new', 20_000);
     await new Promise((r) => setTimeout(r, 200));
     const stuck = rsOf('prop').map((x) => x.spec.replicas).sort((a, b) => a - b);
     expect(stuck).toEqual([5, 8]);
@@ -210,13 +211,13 @@ describe('DeploymentController', () => {
     expect(avail.status).toBe('True');
 
     await client.modify(DEPLOYMENTS, 'default', 'prop', (o) => void (o.spec.replicas = 20));
-    await eventually(() => rsOf('prop').reduce((n, x) => n + x.spec.replicas, 0) === 23, 10_000, 'proportional scale');
+    await eventually(() => rsOf('prop').reduce((n, x) => n + x.spec.replicas, 0) === 23, 'proportional scale', 10_000);
     const sizes = rsOf('prop')
       .map((x) => x.spec.replicas)
       .sort((a, b) => a - b);
     expect(sizes).toEqual([9, 14]);
 
-    const cond = await eventually(() => dep('prop').status.conditions.find((c: KObject) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded'), 15_000, 'deadline');
+    const cond = await eventually(() => dep('prop').status.conditions.find((c: KObject) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded'), 'deadline', 15_000);
     expect(cond.status).toBe('False');
     expect(cond.message).toMatch(/^ReplicaSet "prop-\w+" has timed out progressing\.$/);
     const rs = await k('rollout', 'status', 'deployment/prop', '--timeout=10s');
@@ -241,14 +242,14 @@ describe('DeploymentController restart', () => {
         const pods = live(client.list(PODS, 'default', { matchLabels: { app: 'rs' } }));
         return d.status?.updatedReplicas === 6 && d.status?.availableReplicas === 6 && d.status?.replicas === 6 && pods.length === 6 && pods.every((p) => p.spec.containers[0].image === image);
       };
-      await eventually(() => done('nginx:1'), 15_000, 'first rollout');
+      await eventually(() => done('nginx:1'), 'first rollout', 15_000);
       await client.modify(DEPLOYMENTS, 'default', 'rs', (o) => void (o.spec.template.spec.containers[0].image = 'nginx:2'));
-      await eventually(() => rsOf().some((r) => r.spec.replicas >= 2 && r.spec.template.spec.containers[0].image === 'nginx:2'), 15_000, 'rollout under way');
+      await eventually(() => rsOf().some((r) => r.spec.replicas >= 2 && r.spec.template.spec.containers[0].image === 'nginx:2'), 'rollout under way', 15_000);
       for (const c of controllers) c.stop();
       await new Promise((r) => setTimeout(r, 200));
       controllers = [new ReplicaSetController(t.runtime), new DeploymentController(t.runtime)];
       for (const c of controllers) c.start();
-      await eventually(() => done('nginx:2'), 20_000, 'second rollout after restart');
+      await eventually(() => done('nginx:2'), 'second rollout after restart', 20_000);
       expect(rsOf()).toHaveLength(2);
       expect(
         rsOf()

@@ -7,7 +7,8 @@ import { mergeKubeconfig } from '../../src/kubeconfig.js';
 import { EVENTS, JOBS, PODS, type InternalClient } from '../../src/playground/cluster/client.js';
 import { JobController } from '../../src/playground/cluster/controllers/job.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
-import { eventually, FAIL_ANNOTATION, FakePodLifecycle, RUN_MS_ANNOTATION } from '../helpers/fake-pod-lifecycle.js';
+import { eventually } from '../helpers/eventually.js';
+import { FAIL_ANNOTATION, FakePodLifecycle, RUN_MS_ANNOTATION } from '../helpers/fake-pod-lifecycle.js';
 import { kubectl } from '../helpers/kubectl.js';
 
 function job(name: string, spec: KObject = {}, podAnnotations: Record<string, string> = {}): KObject {
@@ -59,7 +60,7 @@ describe('JobController', () => {
       maxActive = Math.max(maxActive, podsOf('calc').filter(isActive).length);
     }, 3);
     const wait = k('wait', '--for=condition=complete', 'job/calc', '--timeout=30s');
-    await eventually(() => cond(get('calc'), 'Complete')?.status === 'True', 20_000, 'complete');
+    await eventually(() => cond(get('calc'), 'Complete')?.status === 'True', 'complete', 20_000);
     clearInterval(sampler);
     const r = await wait;
     expect(r.code, r.stderr).toBe(0);
@@ -91,16 +92,16 @@ describe('JobController', () => {
 
   it('tracks pods with a finalizer while they run', async () => {
     await client.create(JOBS, 'default', job('fin', {}, { [RUN_MS_ANNOTATION]: '600' }));
-    const p = await eventually(() => podsOf('fin').find((x) => x.status?.phase === 'Running'), 10_000, 'running pod');
+    const p = await eventually(() => podsOf('fin').find((x) => x.status?.phase === 'Running'), 'running pod', 10_000);
     expect(p.metadata!.finalizers).toEqual(['batch.kubernetes.io/job-tracking']);
-    await eventually(() => get('fin')?.status?.active === 1 && get('fin')?.status?.ready === 1, 10_000, 'active and ready');
-    await eventually(() => cond(get('fin'), 'Complete'), 10_000, 'complete');
+    await eventually(() => get('fin')?.status?.active === 1 && get('fin')?.status?.ready === 1, 'active and ready', 10_000);
+    await eventually(() => cond(get('fin'), 'Complete'), 'complete', 10_000);
     expect(podsOf('fin')[0]!.metadata!.finalizers).toBeUndefined();
   });
 
   it('runs Indexed jobs', async () => {
     await client.create(JOBS, 'default', job('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }));
-    await eventually(() => cond(get('idx'), 'Complete'), 15_000, 'complete');
+    await eventually(() => cond(get('idx'), 'Complete'), 'complete', 15_000);
     const j = get('idx')!;
     expect(j.status.completedIndexes).toBe('0-2');
     expect(j.status.succeeded).toBe(3);
@@ -119,7 +120,7 @@ describe('JobController', () => {
 
   it('fails after backoffLimit failures', async () => {
     await client.create(JOBS, 'default', job('bad', { backoffLimit: 1 }, { [FAIL_ANNOTATION]: 'true' }));
-    await eventually(() => cond(get('bad'), 'Failed'), 20_000, 'failed');
+    await eventually(() => cond(get('bad'), 'Failed'), 'failed', 20_000);
     const j = get('bad')!;
     expect(j.status.failed).toBe(2);
     expect(cond(j, 'FailureTarget')).toMatchObject({ status: 'True', reason: 'BackoffLimitExceeded' });
@@ -132,33 +133,33 @@ describe('JobController', () => {
 
   it('stops at activeDeadlineSeconds', async () => {
     await client.create(JOBS, 'default', job('slow', { activeDeadlineSeconds: 1 }, { [RUN_MS_ANNOTATION]: '60000' }));
-    await eventually(() => cond(get('slow'), 'Failed'), 15_000, 'deadline');
+    await eventually(() => cond(get('slow'), 'Failed'), 'deadline', 15_000);
     expect(cond(get('slow'), 'Failed')).toMatchObject({ reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' });
-    await eventually(() => podsOf('slow').length === 0, 10_000, 'pods removed');
+    await eventually(() => podsOf('slow').length === 0, 'pods removed', 10_000);
     expect(get('slow')!.status.failed).toBe(1);
   });
 
   it('suspends and resumes', async () => {
     await client.create(JOBS, 'default', job('sus', { suspend: true }));
-    await eventually(() => cond(get('sus'), 'Suspended')?.status === 'True', 10_000, 'suspended');
+    await eventually(() => cond(get('sus'), 'Suspended')?.status === 'True', 'suspended', 10_000);
     expect(podsOf('sus')).toHaveLength(0);
     expect(get('sus')!.status.startTime).toBeUndefined();
     await client.modify(JOBS, 'default', 'sus', (o) => void (o.spec.suspend = false));
-    await eventually(() => cond(get('sus'), 'Complete'), 15_000, 'complete after resume');
+    await eventually(() => cond(get('sus'), 'Complete'), 'complete after resume', 15_000);
     expect(cond(get('sus'), 'Suspended')).toMatchObject({ status: 'False', reason: 'JobResumed' });
   });
 
   it('lets pods go when the job is deleted', async () => {
     await client.create(JOBS, 'default', job('del', { parallelism: 2, completions: 2 }, { [RUN_MS_ANNOTATION]: '60000' }));
-    await eventually(() => podsOf('del').filter((p) => p.status?.phase === 'Running').length === 2, 10_000, 'running');
+    await eventually(() => podsOf('del').filter((p) => p.status?.phase === 'Running').length === 2, 'running', 10_000);
     await client.delete(JOBS, 'default', 'del', { propagationPolicy: 'Background' });
-    await eventually(() => podsOf('del').length === 0, 15_000, 'pods gone');
+    await eventually(() => podsOf('del').length === 0, 'pods gone', 15_000);
   });
 
   it('deletes finished jobs after ttlSecondsAfterFinished', async () => {
     await client.create(JOBS, 'default', job('ttl', { ttlSecondsAfterFinished: 1 }));
-    await eventually(() => cond(get('ttl'), 'Complete'), 10_000, 'complete');
+    await eventually(() => cond(get('ttl'), 'Complete'), 'complete', 10_000);
     expect(get('ttl')).toBeDefined();
-    await eventually(() => !get('ttl') && podsOf('ttl').length === 0, 10_000, 'job and pods deleted');
+    await eventually(() => !get('ttl') && podsOf('ttl').length === 0, 'job and pods deleted', 10_000);
   });
 });

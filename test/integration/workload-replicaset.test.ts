@@ -4,7 +4,8 @@ import { EVENTS, PODS, REPLICA_SETS, type InternalClient } from '../../src/playg
 import { ReplicaSetController } from '../../src/playground/cluster/controllers/replicaset.js';
 import { compareForDeletion, computeHash, safeEncodeString } from '../../src/playground/cluster/controllers/workload-common.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
-import { eventually, FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
+import { eventually } from '../helpers/eventually.js';
+import { FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
 
 const active = (pods: KObject[]) => pods.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
 
@@ -65,7 +66,7 @@ describe('ReplicaSetController', () => {
 
   it('creates, replaces, scales and reports status', async () => {
     await client.create(REPLICA_SETS, 'default', rs('web', 3));
-    await eventually(() => client.get(REPLICA_SETS, 'default', 'web')?.status?.availableReplicas === 3, 10_000, '3 available');
+    await eventually(() => client.get(REPLICA_SETS, 'default', 'web')?.status?.availableReplicas === 3, '3 available', 10_000);
     const pods = podsOf('web');
     expect(pods).toHaveLength(3);
     const set = client.get(REPLICA_SETS, 'default', 'web')!;
@@ -80,14 +81,14 @@ describe('ReplicaSetController', () => {
 
     // A deleted pod is replaced.
     await client.delete(PODS, 'default', pods[0]!.metadata!.name!, { gracePeriodSeconds: 0 });
-    await eventually(() => active(podsOf('web')).length === 3 && !podsOf('web').some((p) => p.metadata!.uid === pods[0]!.metadata!.uid), 10_000, 'replacement');
+    await eventually(() => active(podsOf('web')).length === 3 && !podsOf('web').some((p) => p.metadata!.uid === pods[0]!.metadata!.uid), 'replacement', 10_000);
 
     // Scale up and down to the exact count.
     await client.modify(REPLICA_SETS, 'default', 'web', (o) => void (o.spec.replicas = 5));
-    await eventually(() => client.get(REPLICA_SETS, 'default', 'web')?.status?.readyReplicas === 5, 10_000, '5 ready');
+    await eventually(() => client.get(REPLICA_SETS, 'default', 'web')?.status?.readyReplicas === 5, '5 ready', 10_000);
     expect(active(podsOf('web'))).toHaveLength(5);
     await client.modify(REPLICA_SETS, 'default', 'web', (o) => void (o.spec.replicas = 2));
-    await eventually(() => podsOf('web').length === 2 && client.get(REPLICA_SETS, 'default', 'web')?.status?.replicas === 2, 10_000, 'scaled to 2');
+    await eventually(() => podsOf('web').length === 2 && client.get(REPLICA_SETS, 'default', 'web')?.status?.replicas === 2, 'scaled to 2', 10_000);
     const events = client.list(EVENTS, 'default').filter((e) => e.involvedObject?.name === 'web');
     expect(events.some((e) => e.reason === 'SuccessfulCreate' && /^Created pod: web-/.test(e.message))).toBe(true);
     expect(events.some((e) => e.reason === 'SuccessfulDelete' && /^Deleted pod: web-/.test(e.message))).toBe(true);
@@ -96,16 +97,16 @@ describe('ReplicaSetController', () => {
 
   it('prefers deleting pending and not-ready pods on scale down', async () => {
     await client.create(REPLICA_SETS, 'default', rs('pick', 2));
-    await eventually(() => client.get(REPLICA_SETS, 'default', 'pick')?.status?.readyReplicas === 2, 10_000, '2 ready');
+    await eventually(() => client.get(REPLICA_SETS, 'default', 'pick')?.status?.readyReplicas === 2, '2 ready', 10_000);
     fake.paused = true;
     await client.modify(REPLICA_SETS, 'default', 'pick', (o) => void (o.spec.replicas = 4));
-    await eventually(() => podsOf('pick').length === 4, 10_000, '4 pods');
+    await eventually(() => podsOf('pick').length === 4, '4 pods', 10_000);
     const readyNames = podsOf('pick')
       .filter((p) => p.status?.conditions?.some((c: KObject) => c.type === 'Ready' && c.status === 'True'))
       .map((p) => p.metadata!.name)
       .sort();
     await client.modify(REPLICA_SETS, 'default', 'pick', (o) => void (o.spec.replicas = 2));
-    await eventually(() => podsOf('pick').length === 2, 10_000, 'back to 2');
+    await eventually(() => podsOf('pick').length === 2, 'back to 2', 10_000);
     expect(
       podsOf('pick')
         .map((p) => p.metadata!.name)
@@ -122,25 +123,25 @@ describe('ReplicaSetController', () => {
       spec: { containers: [{ name: 'c', image: 'nginx' }] },
     });
     await client.create(REPLICA_SETS, 'default', rs('adopt', 2));
-    await eventually(() => client.get(PODS, 'default', 'orphan')?.metadata?.ownerReferences?.[0]?.name === 'adopt', 10_000, 'adoption');
-    await eventually(() => podsOf('adopt').length === 2 && client.get(REPLICA_SETS, 'default', 'adopt')?.status?.readyReplicas === 2, 10_000, '2 pods');
+    await eventually(() => client.get(PODS, 'default', 'orphan')?.metadata?.ownerReferences?.[0]?.name === 'adopt', 'adoption', 10_000);
+    await eventually(() => podsOf('adopt').length === 2 && client.get(REPLICA_SETS, 'default', 'adopt')?.status?.readyReplicas === 2, '2 pods', 10_000);
     expect(podsOf('adopt').some((p) => p.metadata!.uid === orphan.metadata!.uid)).toBe(true);
 
     // Relabel: released (no owner) and replaced.
     await client.modify(PODS, 'default', 'orphan', (p) => void (p.metadata!.labels = { app: 'other' }));
-    await eventually(() => !client.get(PODS, 'default', 'orphan')?.metadata?.ownerReferences?.length, 10_000, 'release');
-    await eventually(() => podsOf('adopt').length === 2, 10_000, 'replacement after release');
+    await eventually(() => !client.get(PODS, 'default', 'orphan')?.metadata?.ownerReferences?.length, 'release', 10_000);
+    await eventually(() => podsOf('adopt').length === 2, 'replacement after release', 10_000);
     expect(client.get(PODS, 'default', 'orphan')).toBeDefined();
   });
 
   it('counts terminal pods as gone and cascades deletion through the garbage collector', async () => {
     await client.create(REPLICA_SETS, 'default', rs('gc', 2));
-    await eventually(() => client.get(REPLICA_SETS, 'default', 'gc')?.status?.readyReplicas === 2, 10_000, '2 ready');
+    await eventually(() => client.get(REPLICA_SETS, 'default', 'gc')?.status?.readyReplicas === 2, '2 ready', 10_000);
     const victim = podsOf('gc')[0]!;
     await client.modify(PODS, 'default', victim.metadata!.name!, (p) => void (p.status.phase = 'Failed'), { status: true });
-    await eventually(() => active(podsOf('gc')).length === 2 && podsOf('gc').length === 3, 10_000, 'replacement of failed pod');
+    await eventually(() => active(podsOf('gc')).length === 2 && podsOf('gc').length === 3, 'replacement of failed pod', 10_000);
     await client.delete(REPLICA_SETS, 'default', 'gc');
-    await eventually(() => podsOf('gc').length === 0, 15_000, 'pods garbage collected');
+    await eventually(() => podsOf('gc').length === 0, 'pods garbage collected', 15_000);
   });
 
   it('reports ReplicaFailure when pods cannot be created', async () => {
@@ -148,11 +149,11 @@ describe('ReplicaSetController', () => {
     const bad = rs('bad', 1);
     bad.spec.template.metadata.finalizers = ['not a valid finalizer'];
     await client.create(REPLICA_SETS, 'default', bad);
-    const cond = await eventually(() => client.get(REPLICA_SETS, 'default', 'bad')?.status?.conditions?.[0], 10_000, 'ReplicaFailure');
+    const cond = await eventually(() => client.get(REPLICA_SETS, 'default', 'bad')?.status?.conditions?.[0], 'ReplicaFailure', 10_000);
     expect(cond).toMatchObject({ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate' });
     expect(client.list(EVENTS, 'default').some((e) => e.reason === 'FailedCreate' && e.message.startsWith('Error creating: '))).toBe(true);
     // Fixing the template clears the condition.
     await client.modify(REPLICA_SETS, 'default', 'bad', (o) => void delete o.spec.template.metadata.finalizers);
-    await eventually(() => !client.get(REPLICA_SETS, 'default', 'bad')?.status?.conditions && client.get(REPLICA_SETS, 'default', 'bad')?.status?.readyReplicas === 1, 10_000, 'recovered');
+    await eventually(() => !client.get(REPLICA_SETS, 'default', 'bad')?.status?.conditions && client.get(REPLICA_SETS, 'default', 'bad')?.status?.readyReplicas === 1, 'recovered', 10_000);
   });
 });

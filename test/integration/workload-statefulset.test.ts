@@ -7,7 +7,8 @@ import { mergeKubeconfig } from '../../src/kubeconfig.js';
 import { CONTROLLER_REVISIONS, PODS, STATEFUL_SETS, type InternalClient } from '../../src/playground/cluster/client.js';
 import { StatefulSetController } from '../../src/playground/cluster/controllers/statefulset.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
-import { eventually, FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
+import { eventually } from '../helpers/eventually.js';
+import { FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
 import { kubectl } from '../helpers/kubectl.js';
 
 const isReady = (p: KObject | undefined) => !!p && (p.status?.conditions ?? []).some((c: KObject) => c.type === 'Ready' && c.status === 'True');
@@ -80,7 +81,7 @@ describe('StatefulSetController', () => {
       }
     }, 2);
     await client.create(STATEFUL_SETS, 'default', statefulSet('web', 3));
-    await eventually(() => settled('web'), 15_000, 'three pods');
+    await eventually(() => settled('web'), 'three pods', 15_000);
     const s = sts('web');
     expect(s.status).toMatchObject({ replicas: 3, readyReplicas: 3, currentReplicas: 3, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 1, collisionCount: 0 });
     const rev = s.status.currentRevision;
@@ -105,11 +106,11 @@ describe('StatefulSetController', () => {
       for (const n of ['web-2', 'web-1']) if (!pod(n) && !gone.includes(n)) gone.push(n);
     }, 2);
     await client.modify(STATEFUL_SETS, 'default', 'web', (o) => void (o.spec.replicas = 1));
-    await eventually(() => !pod('web-1') && !pod('web-2') && settled('web'), 15_000, 'scale down');
+    await eventually(() => !pod('web-1') && !pod('web-2') && settled('web'), 'scale down', 15_000);
     clearInterval(watchGone);
     expect(gone).toEqual(['web-2', 'web-1']);
     await client.modify(STATEFUL_SETS, 'default', 'web', (o) => void (o.spec.replicas = 3));
-    await eventually(() => settled('web'), 15_000, 'scale up again');
+    await eventually(() => settled('web'), 'scale up again', 15_000);
     clearInterval(sampler);
     expect(violations).toEqual([]);
 
@@ -120,7 +121,7 @@ describe('StatefulSetController', () => {
       for (const n of ['web-2', 'web-1', 'web-0']) if (pod(n)?.metadata?.uid !== uids[n] && !replaced.includes(n)) replaced.push(n);
     }, 2);
     await client.modify(STATEFUL_SETS, 'default', 'web', (o) => void (o.spec.template.spec.containers[0].image = 'db:2'));
-    await eventually(() => settled('web') && ['web-0', 'web-1', 'web-2'].every((n) => pod(n)?.spec.containers[0].image === 'db:2' && isReady(pod(n))), 20_000, 'rolling update');
+    await eventually(() => settled('web') && ['web-0', 'web-1', 'web-2'].every((n) => pod(n)?.spec.containers[0].image === 'db:2' && isReady(pod(n))), 'rolling update', 20_000);
     clearInterval(watchReplace);
     expect(replaced).toEqual(['web-2', 'web-1', 'web-0']);
     const s2 = sts('web');
@@ -139,7 +140,7 @@ describe('StatefulSetController', () => {
       o.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 2 } };
       o.spec.template.spec.containers[0].image = 'db:3';
     });
-    await eventually(() => pod('web-2')?.spec.containers[0].image === 'db:3' && isReady(pod('web-2')) && sts('web').status.updatedReplicas === 1, 15_000, 'partitioned update');
+    await eventually(() => pod('web-2')?.spec.containers[0].image === 'db:3' && isReady(pod('web-2')) && sts('web').status.updatedReplicas === 1, 'partitioned update', 15_000);
     await new Promise((res) => setTimeout(res, 200));
     expect(pod('web-1')!.spec.containers[0].image).toBe('db:2');
     expect(pod('web-0')!.spec.containers[0].image).toBe('db:2');
@@ -151,11 +152,11 @@ describe('StatefulSetController', () => {
   it('creates all pods at once with Parallel and recreates failed pods', async () => {
     fake.paused = true;
     await client.create(STATEFUL_SETS, 'default', statefulSet('par', 3, { podManagementPolicy: 'Parallel' }));
-    await eventually(() => pod('par-0') && pod('par-1') && pod('par-2'), 10_000, 'all pods while none ready');
+    await eventually(() => pod('par-0') && pod('par-1') && pod('par-2'), 'all pods while none ready', 10_000);
     fake.paused = false;
-    await eventually(() => settled('par'), 15_000, 'ready');
+    await eventually(() => settled('par'), 'ready', 15_000);
     const uid = pod('par-1')!.metadata!.uid;
     await client.modify(PODS, 'default', 'par-1', (p) => void (p.status.phase = 'Failed'), { status: true });
-    await eventually(() => pod('par-1') && pod('par-1')!.metadata!.uid !== uid && settled('par') && isReady(pod('par-1')), 15_000, 'recreated');
+    await eventually(() => pod('par-1') && pod('par-1')!.metadata!.uid !== uid && settled('par') && isReady(pod('par-1')), 'recreated', 15_000);
   });
 });
