@@ -15,6 +15,7 @@ import { ClusterController, type ClusterControllerOptions } from './clusters/clu
 import { MemberAccessController } from './clusters/member-access.js';
 import { installFederation, type FederationSettings } from './install.js';
 import { SyncController } from './propagation/sync-controller.js';
+import { ShardController } from './traffic/shard-controller.js';
 import { PlannerScheduler } from './scheduling/replica-scheduler.js';
 import { TypeConfigController } from './typeconfig/type-config-controller.js';
 
@@ -52,6 +53,7 @@ export class ControlPlane {
     readonly access: MemberAccessController,
     readonly scheduler: PlannerScheduler,
     readonly sync: SyncController,
+    readonly shards: ShardController,
   ) {}
 
   static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
@@ -85,7 +87,9 @@ export class ControlPlane {
       );
       await sync.start();
       propagation = sync;
-      return new ControlPlane(server, client, types, clusters, access, scheduler, sync);
+      const shards = new ShardController({ federation: client, members: clusters, log: log.child({ controller: 'shards' }), fieldManager: FIELD_MANAGER });
+      await shards.start();
+      return new ControlPlane(server, client, types, clusters, access, scheduler, sync, shards);
     } catch (e) {
       client.close();
       await server.close();
@@ -103,6 +107,7 @@ export class ControlPlane {
   }
 
   async close(): Promise<void> {
+    await this.shards.stop();
     await this.sync.stop();
     await this.scheduler.stop();
     this.access.stop();

@@ -53,8 +53,10 @@ export function memberRoleRules(types: readonly FederatedTypeInfo[], roleName: s
   const rules: PolicyRule[] = [...byGroup]
     .sort((a, b) => a[0].localeCompare(b[0]))
     .map(([group, plurals]) => ({ apiGroups: [group], resources: [...plurals].sort(), verbs: PROPAGATION_VERBS }));
-  // Health, topology and capacity (the scheduler reads pending pods).
-  rules.push({ apiGroups: [''], resources: ['nodes', 'pods'], verbs: READ_VERBS });
+  // Health, topology and capacity (the scheduler reads pending pods); shards of federated
+  // Services (their endpoints, and nodes for NodePort reach).
+  rules.push({ apiGroups: [''], resources: ['nodes', 'pods', 'services'], verbs: READ_VERBS });
+  rules.push({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ_VERBS });
   // The federation keeps this role in step with the enabled types; escalate lets it grant a new type's verbs.
   rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], resourceNames: [roleName], verbs: ['escalate', 'get', 'patch', 'update'] });
   rules.push({ nonResourceURLs: ['/healthz', '/readyz', '/livez', '/version', '/api', '/api/*', '/apis', '/apis/*'], verbs: ['get'] });
