@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { deepEqual, type KObject } from '../../apis/object.js';
 import { isAlreadyExists, isNotFound, KubeApiError, type Informer, type KubeClient } from '../client/kube-client.js';
 import type { MemberCluster, MemberRegistry } from '../context.js';
+import { MemberInformers } from '../clusters/member-informers.js';
 import { MANAGED_LABEL } from '../propagation/intent.js';
 import { WorkQueue } from '../../util/work-queue.js';
 import { MANAGED_BY_LABEL, MCS_SERVICE_NAME_LABEL, MCS_SOURCE_CLUSTER_LABEL, reachOf, SERVICE_NAME_LABEL, SHARD_MANAGER, shardSlices } from './shards.js';
@@ -28,25 +29,14 @@ export interface ShardControllerOptions {
   resyncMs?: number;
 }
 
-/** What the controller watches in one member. */
-interface MemberWatch {
-  client: KubeClient;
-  services?: Informer;
-  slices?: Informer;
-  nodes?: Informer;
-  ready: boolean;
-  stopped: boolean;
-}
-
 const errText = (e: unknown) => (e instanceof KubeApiError ? (e.body?.message ?? e.message) : e instanceof Error ? e.message : String(e));
 const key = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${name ?? ''}`;
 const serviceOfSlice = (s: KObject) => s.metadata?.labels?.[SERVICE_NAME_LABEL];
 
 export class ShardController {
   private readonly queue: WorkQueue;
-  private readonly watches = new Map<string, MemberWatch>();
+  private readonly members: MemberInformers;
   private published?: Informer;
-  private unsubscribe?: () => void;
   private stopped = false;
   private resyncTimer?: NodeJS.Timeout;
 
@@ -57,6 +47,21 @@ export class ShardController {
       maxDelayMs: 10_000,
       onError: (k, err) => o.log.debug({ service: k, err: errText(err) }, 'publishing shards failed; retrying'),
     });
+    this.members = new MemberInformers({
+      members: o.members,
+      kinds: [
+        { apiVersion: 'v1', kind: 'Service', opts: { labelSelector: `${MANAGED_LABEL}=true` } },
+        { apiVersion: SLICES, kind: 'EndpointSlice' },
+      ],
+      log: o.log,
+      onEvent: (_c, kind, obj) => {
+        if (kind === 'Service') this.enqueue(key(obj.metadata?.namespace, obj.metadata?.name));
+        else if (kind === 'EndpointSlice') this.enqueue(key(obj.metadata?.namespace, serviceOfSlice(obj)));
+        else this.enqueueAll(); // Nodes: addresses of NodePort reach
+      },
+      // Phase, labels (reach), membership or readiness of its watches: every Service again.
+      onCluster: () => this.enqueueAll(),
+    });
   }
 
   async start(): Promise<void> {
@@ -66,8 +71,7 @@ export class ShardController {
     this.published.on('delete', enqueueSlice);
     this.published.on('error', () => undefined);
     await this.published.start();
-    this.unsubscribe = this.o.members.onChange((c) => this.clusterChanged(c));
-    for (const m of this.o.members.list()) this.clusterChanged(m.name);
+    this.members.start();
     // Slices published for Services or clusters that went while no controller ran.
     for (const s of this.published.list()) enqueueSlice(s);
     this.resyncTimer = setInterval(() => this.enqueueAll(), this.o.resyncMs ?? 300_000);
@@ -76,11 +80,9 @@ export class ShardController {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.unsubscribe?.();
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.queue.shutdown();
-    await Promise.all([...this.watches.values()].map((w) => this.stopWatch(w)));
-    this.watches.clear();
+    await this.members.stop();
     await this.published?.stop();
     await this.queue.idle();
   }
@@ -96,86 +98,16 @@ export class ShardController {
 
   /** Every Service any member or the federation knows of. */
   private enqueueAll(): void {
-    for (const w of this.watches.values()) for (const s of w.services?.list() ?? []) this.enqueue(key(s.metadata?.namespace, s.metadata?.name));
+    for (const m of this.o.members.list()) for (const s of this.members.informer(m.name, 'Service')?.list() ?? []) this.enqueue(key(s.metadata?.namespace, s.metadata?.name));
     for (const s of this.published?.list() ?? []) this.enqueue(key(s.metadata?.namespace, s.metadata?.labels?.[MCS_SERVICE_NAME_LABEL]));
-  }
-
-  private clusterChanged(cluster: string): void {
-    if (this.stopped) return;
-    const m = this.o.members.get(cluster);
-    const w = this.watches.get(cluster);
-    if (w && (!m || w.client !== m.client)) {
-      this.watches.delete(cluster);
-      void this.stopWatch(w);
-    }
-    if (m && !this.watches.has(cluster)) this.startWatch(m);
-    // Phase, labels (reach) or membership changed: every Service is looked at again.
-    this.enqueueAll();
-  }
-
-  private startWatch(m: MemberCluster): void {
-    const w: MemberWatch = { client: m.client, ready: false, stopped: false };
-    this.watches.set(m.name, w);
-    void (async () => {
-      for (let attempt = 0; !w.stopped && !this.stopped; attempt++) {
-        try {
-          const services = await m.client.informer('v1', 'Service', { labelSelector: `${MANAGED_LABEL}=true` });
-          const slices = await m.client.informer(SLICES, 'EndpointSlice');
-          const onService = (s: KObject) => this.enqueue(key(s.metadata?.namespace, s.metadata?.name));
-          const onSlice = (s: KObject) => this.enqueue(key(s.metadata?.namespace, serviceOfSlice(s)));
-          for (const ev of ['add', 'update', 'delete'] as const) {
-            services.on(ev, onService);
-            slices.on(ev, onSlice);
-          }
-          services.on('error', () => undefined);
-          slices.on('error', () => undefined);
-          await Promise.all([services.start(), slices.start()]);
-          if (w.stopped) {
-            await Promise.all([services.stop(), slices.stop()]);
-            return;
-          }
-          w.services = services;
-          w.slices = slices;
-          w.ready = true;
-          this.enqueueAll();
-          return;
-        } catch (e) {
-          if (attempt % 10 === 0) this.o.log.warn({ cluster: m.name, err: errText(e) }, 'cannot watch Services and EndpointSlices in the member yet; retrying');
-          await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 10_000)).unref());
-        }
-      }
-    })();
-  }
-
-  private async stopWatch(w: MemberWatch): Promise<void> {
-    w.stopped = true;
-    await Promise.all([w.services?.stop(), w.slices?.stop(), w.nodes?.stop()].map((p) => p?.catch(() => undefined)));
   }
 
   /** Node InternalIPs of a member, watched from the first Service that needs them. */
   private nodeAddresses(cluster: string): Map<string, string> | undefined {
-    const w = this.watches.get(cluster);
-    if (!w) return undefined;
-    if (!w.nodes) {
-      void (async () => {
-        try {
-          const nodes = await w.client.informer('v1', 'Node');
-          nodes.on('update', () => this.enqueueAll());
-          nodes.on('error', () => undefined);
-          await nodes.start();
-          if (w.stopped) await nodes.stop();
-          else {
-            w.nodes = nodes;
-            this.enqueueAll();
-          }
-        } catch (e) {
-          this.o.log.warn({ cluster, err: errText(e) }, 'cannot watch Nodes in the member');
-        }
-      })();
-      return undefined;
-    }
+    const nodes = this.members.lazyInformer(cluster, { apiVersion: 'v1', kind: 'Node' });
+    if (!nodes) return undefined;
     const out = new Map<string, string>();
-    for (const n of w.nodes.list()) {
+    for (const n of nodes.list()) {
       const ip = (n.status?.addresses ?? []).find((a: { type?: string }) => a.type === 'InternalIP')?.address;
       if (ip) out.set(n.metadata!.name!, ip);
     }
@@ -184,11 +116,10 @@ export class ShardController {
 
   /** The slices one cluster should publish for a Service (undefined: its state is not known yet). */
   private desiredFor(m: MemberCluster, namespace: string, name: string): KObject[] | undefined {
-    const w = this.watches.get(m.name);
-    if (!w?.ready) return undefined;
-    const service = w.services!.get(name, namespace);
+    if (!this.members.ready(m.name)) return undefined;
+    const service = this.members.informer(m.name, 'Service')!.get(name, namespace);
     if (!service || service.metadata?.deletionTimestamp) return [];
-    const slices = w.slices!.list(namespace).filter((s) => serviceOfSlice(s) === name);
+    const slices = this.members.informer(m.name, 'EndpointSlice')!.list(namespace).filter((s) => serviceOfSlice(s) === name);
     const reach = reachOf(service, m.labels);
     const nodeAddresses = reach === 'node' ? this.nodeAddresses(m.name) : undefined;
     return shardSlices({ cluster: m.name, ...(m.region ? { region: m.region } : {}), phase: m.phase, service, slices, ...(nodeAddresses ? { nodeAddresses } : {}), reach });
