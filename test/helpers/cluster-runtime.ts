@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KObject } from '../../src/apis/object.js';
 import { ApiServer } from '../../src/apiserver/server.js';
 import { ClusterAddresses } from '../../src/playground/addresses.js';
 import { InternalClient } from '../../src/playground/cluster/client.js';
@@ -71,4 +72,19 @@ export async function startTestRuntime(opts: { nodes?: NodeSpec[]; timing?: Part
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Resolves once `components` have handled every write up to `after` (an object a write
+ * returned, or a revision; default: every write so far). In-process controllers queue their
+ * keys synchronously as the watch cache applies an event, so once the cache holds that revision
+ * the keys are queued; then each component's queue is drained. The signal to wait on before
+ * asserting what a controller did NOT do in response to a change.
+ */
+export async function processed(runtime: ClusterRuntime, components: { idle(): Promise<void> }[], after?: KObject | number): Promise<void> {
+  const cache = runtime.api.store.cache;
+  const revision = after === undefined ? cache.currentRevision() : typeof after === 'number' ? after : Number(after.metadata?.resourceVersion);
+  if (!Number.isSafeInteger(revision)) throw new Error(`processed(): no resourceVersion in ${JSON.stringify(after)}`);
+  await cache.waitForRevision(revision);
+  for (const c of components) await c.idle();
 }

@@ -71,9 +71,14 @@ describe('plain objects (Federation v1 style)', () => {
     await bed.fedClient.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'still', namespace: 'default' }, data: { a: '1' } });
     const m = await eventually(() => memberGet(B, 'v1', 'ConfigMap', 'default', 'still'), 'still in B');
     await sync.idle();
-    // Unrelated change at the federation (a label on a federation-only annotation) and cluster churn.
+    // A change at the federation that leaves the template as it was (a federation-only
+    // annotation), and cluster churn (the registry notifies synchronously: every object is queued).
+    await bed.fedClient.patch('v1', 'ConfigMap', 'default', 'still', { metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } } }, 'merge');
     bed.members.setPhase(A, 'Ready');
-    await new Promise((r) => setTimeout(r, 300));
+    // The federation's ConfigMap watch delivers events in order: once a ConfigMap created after the
+    // patch has reached B, the controller has queued "still" again; idle() waits for that sync.
+    await bed.fedClient.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'still-marker', namespace: 'default' }, data: {} });
+    await eventually(() => memberGet(B, 'v1', 'ConfigMap', 'default', 'still-marker'), 'the marker in B');
     await sync.idle();
     const again = await memberGet(B, 'v1', 'ConfigMap', 'default', 'still');
     expect(again?.metadata?.resourceVersion).toBe(m.metadata?.resourceVersion);

@@ -11,11 +11,14 @@ import { EndpointSliceController } from '../../src/playground/cluster/controller
 import { EndpointsController, repackSubsets } from '../../src/playground/cluster/controllers/endpoints.js';
 import { formatRFC3339Nano, TriggerTimeTracker } from '../../src/playground/cluster/controllers/service-pods.js';
 import { NOT_READY_ANNOTATION } from '../../src/playground/cluster/kubelet.js';
+import { processed } from '../helpers/cluster-runtime.js';
 import { eventually } from '../helpers/eventually.js';
 import { pod, service, startCluster, type NetworkTestCluster } from '../helpers/playground-network.js';
 
 let c: NetworkTestCluster;
 let client: InternalClient;
+let endpoints: EndpointsController;
+let slices: EndpointSliceController;
 
 const ipOf = (name: string, ns = 'default') => client.get(PODS, ns, name)?.status?.podIP as string | undefined;
 const ready = (name: string, ns = 'default') => (client.get(PODS, ns, name)?.status?.conditions ?? []).some((x: KObject) => x.type === 'Ready' && x.status === 'True');
@@ -36,7 +39,7 @@ async function staticPod(name: string, labels: Record<string, string>, ipIndex: 
 }
 
 beforeAll(async () => {
-  c = await startCluster({ components: (t) => [new EndpointsController(t.runtime), new EndpointSliceController(t.runtime)] });
+  c = await startCluster({ components: (t) => [(endpoints = new EndpointsController(t.runtime)), (slices = new EndpointSliceController(t.runtime))] });
   client = c.runtime.client('test');
   await eventually(() => client.list(NODES).length === 3, 'nodes registered');
 });
@@ -114,8 +117,8 @@ describe('Endpoints', () => {
     expect(ep.metadata!.labels).toEqual({ 'service.kubernetes.io/headless': '' });
 
     await client.create(SERVICES, 'default', service('manual', { ports: [{ port: 80 }] }));
-    await client.create(ENDPOINTS, 'default', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'manual', namespace: 'default' }, subsets: [{ addresses: [{ ip: '127.1.2.3' }], ports: [{ port: 80 }] }] });
-    await new Promise((r) => setTimeout(r, 300));
+    const manual = await client.create(ENDPOINTS, 'default', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'manual', namespace: 'default' }, subsets: [{ addresses: [{ ip: '127.1.2.3' }], ports: [{ port: 80 }] }] });
+    await processed(c.runtime, [endpoints, slices], manual);
     expect(client.get(ENDPOINTS, 'default', 'manual')!.subsets).toEqual([{ addresses: [{ ip: '127.1.2.3' }], ports: [{ port: 80, protocol: 'TCP' }] }]);
     expect(slicesOf('manual')).toEqual([]);
   });
@@ -174,7 +177,8 @@ describe('EndpointSlices', () => {
     const placeholder = await eventually(() => slicesOf('nobody')[0], 'placeholder slice');
     expect(placeholder.endpoints ?? []).toEqual([]);
     expect(placeholder.ports ?? []).toEqual([]);
-    await new Promise((r) => setTimeout(r, 300));
+    // The controller has handled its own placeholder coming back: no second one.
+    await processed(c.runtime, [slices], placeholder);
     expect(slicesOf('nobody')).toHaveLength(1);
     // Pods arriving turn the placeholder into the real slice (same object).
     await client.create(PODS, 'default', pod('nobody-1', { app: 'nobody' }, [{ containerPort: 80 }]));

@@ -12,6 +12,7 @@ import { ENDPOINTS, INGRESS_CLASSES, INGRESSES, NODES, PODS, SERVICES, type Inte
 import { EndpointsController } from '../../src/playground/cluster/controllers/endpoints.js';
 import { compileRoutes, IngressController, NOT_FOUND_BODY, prefixMatches, route } from '../../src/playground/cluster/network/ingress.js';
 import { LoadBalancerController } from '../../src/playground/cluster/network/load-balancer.js';
+import { processed } from '../helpers/cluster-runtime.js';
 import { eventually } from '../helpers/eventually.js';
 import { httpGet, pod, servedBy, service, startCluster, tcpOutcome, type NetworkTestCluster } from '../helpers/playground-network.js';
 
@@ -221,8 +222,8 @@ describe('Ingress proxying', () => {
 
   it('leaves Ingresses of other classes alone', async () => {
     await client.create(INGRESS_CLASSES, '', { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'other' }, spec: { controller: 'example.com/other' } });
-    await client.create(INGRESSES, 'default', ing('foreign', { ingressClassName: 'other', defaultBackend: backend('web', 80) }));
-    await new Promise((r) => setTimeout(r, 400));
+    const foreign = await client.create(INGRESSES, 'default', ing('foreign', { ingressClassName: 'other', defaultBackend: backend('web', 80) }));
+    await processed(c.runtime, [ingress], foreign);
     expect(ingIP('foreign')).toBeUndefined();
     expect(ingress.addressOf('default', 'foreign')).toBeUndefined();
     // Switching it to our class serves it.

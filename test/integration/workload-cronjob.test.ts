@@ -4,7 +4,7 @@ import { JOBS, type GR, type InternalClient } from '../../src/playground/cluster
 import { parseCronSchedule } from '../../src/apis/batch/cron.js';
 import { CronJobController, mostRecentScheduleTime } from '../../src/playground/cluster/controllers/cronjob.js';
 import { JobController } from '../../src/playground/cluster/controllers/job.js';
-import { startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
+import { processed, startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
 import { eventually } from '../helpers/eventually.js';
 import { FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
 
@@ -41,13 +41,15 @@ describe('cron schedules', () => {
 describe('CronJobController', () => {
   let t: TestRuntime;
   let client: InternalClient;
+  let cron: CronJobController;
   let offset = 0;
 
   beforeEach(async () => {
     offset = 0;
     t = await startTestRuntime();
     client = t.runtime.client('test');
-    await t.run(new CronJobController(t.runtime, { now: () => Date.now() + offset }), new JobController(t.runtime), new FakePodLifecycle(t.runtime, { jobDurationMs: 50 }));
+    cron = new CronJobController(t.runtime, { now: () => Date.now() + offset });
+    await t.run(cron, new JobController(t.runtime), new FakePodLifecycle(t.runtime, { jobDurationMs: 50 }));
   });
   afterEach(async () => {
     await t.stop();
@@ -58,7 +60,7 @@ describe('CronJobController', () => {
   const poke = (n: number) => client.modify(CRON_JOBS, 'default', 'tick', (o) => void (o.metadata!.annotations = { poke: String(n) }));
 
   it('creates a job per schedule time, tracks it and keeps history limits', async () => {
-    await client.create(CRON_JOBS, 'default', {
+    const created = await client.create(CRON_JOBS, 'default', {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
       metadata: { name: 'tick', namespace: 'default' },
@@ -68,7 +70,8 @@ describe('CronJobController', () => {
         jobTemplate: { metadata: { labels: { team: 'a' } }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } },
       },
     });
-    await new Promise((r) => setTimeout(r, 100));
+    // The controller has looked at it: no schedule time has come yet.
+    await processed(t.runtime, [cron], created);
     expect(jobs()).toHaveLength(0);
     offset = 61_000;
     await poke(1);
@@ -102,16 +105,15 @@ describe('CronJobController', () => {
       },
     });
     offset = 61_000;
-    await poke(1);
-    await new Promise((r) => setTimeout(r, 200));
+    // A schedule time has passed, and the controller has looked: suspended, it starts nothing.
+    await processed(t.runtime, [cron], await poke(1));
     expect(jobs()).toHaveLength(0);
     await client.modify(CRON_JOBS, 'default', 'tick', (o) => void (o.spec.suspend = false));
     await eventually(() => jobs().length === 1 && cj().status?.active?.length === 1, 'first job', 10_000);
     offset += 60_000;
-    await poke(2);
-    await new Promise((r) => setTimeout(r, 300));
+    // The next schedule time: once the controller has looked, Forbid has started nothing and said why.
+    await processed(t.runtime, [cron], await poke(2));
+    expect(client.list(['', 'events'], 'default').find((e: KObject) => e.reason === 'JobAlreadyActive')).toBeDefined();
     expect(jobs()).toHaveLength(1);
-    const ev = client.list(['', 'events'], 'default').find((e: KObject) => e.reason === 'JobAlreadyActive');
-    expect(ev).toBeDefined();
   });
 });

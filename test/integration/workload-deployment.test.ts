@@ -7,7 +7,7 @@ import { mergeKubeconfig } from '../../src/kubeconfig.js';
 import { DEPLOYMENTS, EVENTS, PODS, REPLICA_SETS, type InternalClient } from '../../src/playground/cluster/client.js';
 import { DeploymentController } from '../../src/playground/cluster/controllers/deployment.js';
 import { ReplicaSetController } from '../../src/playground/cluster/controllers/replicaset.js';
-import { startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
+import { processed, startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
 import { eventually } from '../helpers/eventually.js';
 import { FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
 import { kubectl } from '../helpers/kubectl.js';
@@ -34,6 +34,8 @@ describe('DeploymentController', () => {
   let t: TestRuntime;
   let client: InternalClient;
   let fake: FakePodLifecycle;
+  let replicaSets: ReplicaSetController;
+  let deployments: DeploymentController;
   let dir: string;
   let kubeconfig: string;
   /** Images whose pods never become ready. */
@@ -48,7 +50,9 @@ describe('DeploymentController', () => {
     t = await startTestRuntime();
     client = t.runtime.client('test');
     fake = new FakePodLifecycle(t.runtime, { ready: (p) => !broken.has(p.spec?.containers?.[0]?.image) });
-    await t.run(new ReplicaSetController(t.runtime), new DeploymentController(t.runtime), fake);
+    replicaSets = new ReplicaSetController(t.runtime);
+    deployments = new DeploymentController(t.runtime);
+    await t.run(replicaSets, deployments, fake);
     kubeconfig = join(dir, `kubeconfig-${Date.now()}`);
     mergeKubeconfig(kubeconfig, [t.server.kubeconfigEntry('test')]);
   });
@@ -176,9 +180,10 @@ describe('DeploymentController', () => {
     await client.create(DEPLOYMENTS, 'default', deployment('p', 2, 'img:1', undefined, { revisionHistoryLimit: 1 }));
     await eventually(() => rolledOut('p'), 'first rollout', 15_000);
     await client.modify(DEPLOYMENTS, 'default', 'p', (o) => void (o.spec.paused = true));
-    await setImage('p', 'img:2');
+    const changed = await setImage('p', 'img:2');
     await eventually(() => dep('p').status.conditions?.some((c: KObject) => c.reason === 'DeploymentPaused'), 'paused condition', 10_000);
-    await new Promise((r) => setTimeout(r, 300));
+    // The controller has handled the new template (and the ReplicaSet controller what followed).
+    await processed(t.runtime, [deployments, replicaSets], changed);
     expect(rsOf('p')).toHaveLength(1);
     expect(podsOf('p').every((p) => p.spec.containers[0].image === 'img:1')).toBe(true);
     // Scaling still works while paused.
@@ -204,7 +209,13 @@ describe('DeploymentController', () => {
       const r = rsOf('prop').map((x) => x.spec.replicas).sort((a, b) => a - b);
       return r.length === 2 && r[0] === 5 && r[1] === 8;
     }, 'stuck rollout at 8 old + 5 new', 20_000);
-    await new Promise((r) => setTimeout(r, 200));
+    // It stays there: every new pod is running (never ready) and both controllers have handled
+    // everything written since.
+    await eventually(() => {
+      const fresh = podsOf('prop').filter((p) => p.spec.containers[0].image === 'broken:1');
+      return fresh.length === 5 && fresh.every((p) => p.status?.phase === 'Running');
+    }, 'the 5 new pods running, unready', 10_000);
+    await processed(t.runtime, [replicaSets, deployments]);
     const stuck = rsOf('prop').map((x) => x.spec.replicas).sort((a, b) => a - b);
     expect(stuck).toEqual([5, 8]);
     const avail = dep('prop').status.conditions.find((c: KObject) => c.type === 'Available');
@@ -246,7 +257,11 @@ describe('DeploymentController restart', () => {
       await client.modify(DEPLOYMENTS, 'default', 'rs', (o) => void (o.spec.template.spec.containers[0].image = 'nginx:2'));
       await eventually(() => rsOf().some((r) => r.spec.replicas >= 2 && r.spec.template.spec.containers[0].image === 'nginx:2'), 'rollout under way', 15_000);
       for (const c of controllers) c.stop();
-      await new Promise((r) => setTimeout(r, 200));
+      // While they are down the pods move on: every pod that exists gets Running and Ready.
+      await eventually(() => {
+        const pods = live(client.list(PODS, 'default', { matchLabels: { app: 'rs' } }));
+        return pods.length > 0 && pods.every((p) => p.status?.phase === 'Running' && isReady(p));
+      }, 'the pods to settle with the controllers down', 10_000);
       controllers = [new ReplicaSetController(t.runtime), new DeploymentController(t.runtime)];
       for (const c of controllers) c.start();
       await eventually(() => done('nginx:2'), 'second rollout after restart', 20_000);

@@ -6,7 +6,7 @@ import type { KObject } from '../../src/apis/object.js';
 import { mergeKubeconfig } from '../../src/kubeconfig.js';
 import { CONTROLLER_REVISIONS, PODS, STATEFUL_SETS, type InternalClient } from '../../src/playground/cluster/client.js';
 import { StatefulSetController } from '../../src/playground/cluster/controllers/statefulset.js';
-import { startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
+import { processed, startTestRuntime, type TestRuntime } from '../helpers/cluster-runtime.js';
 import { eventually } from '../helpers/eventually.js';
 import { FakePodLifecycle } from '../helpers/fake-pod-lifecycle.js';
 import { kubectl } from '../helpers/kubectl.js';
@@ -33,6 +33,7 @@ describe('StatefulSetController', () => {
   let t: TestRuntime;
   let client: InternalClient;
   let fake: FakePodLifecycle;
+  let controller: StatefulSetController;
   let dir: string;
   let kubeconfig: string;
 
@@ -44,7 +45,8 @@ describe('StatefulSetController', () => {
     t = await startTestRuntime();
     client = t.runtime.client('test');
     fake = new FakePodLifecycle(t.runtime);
-    await t.run(new StatefulSetController(t.runtime), fake);
+    controller = new StatefulSetController(t.runtime);
+    await t.run(controller, fake);
     kubeconfig = join(dir, `kubeconfig-${Date.now()}`);
     mergeKubeconfig(kubeconfig, [t.server.kubeconfigEntry('test')]);
   });
@@ -136,14 +138,21 @@ describe('StatefulSetController', () => {
     expect(r.stdout).toMatch(/^2\s+/m);
 
     // Partition: only ordinals >= 2 get the next template.
+    const kept = { 'web-1': pod('web-1')!.metadata!.uid, 'web-0': pod('web-0')!.metadata!.uid };
     await client.modify(STATEFUL_SETS, 'default', 'web', (o) => {
       o.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 2 } };
       o.spec.template.spec.containers[0].image = 'db:3';
     });
     await eventually(() => pod('web-2')?.spec.containers[0].image === 'db:3' && isReady(pod('web-2')) && sts('web').status.updatedReplicas === 1, 'partitioned update', 15_000);
-    await new Promise((res) => setTimeout(res, 200));
-    expect(pod('web-1')!.spec.containers[0].image).toBe('db:2');
-    expect(pod('web-0')!.spec.containers[0].image).toBe('db:2');
+    // web-2 is updated and Ready, which is when the controller would move on to web-1: it has
+    // handled all of that.
+    await processed(t.runtime, [controller]);
+    for (const n of ['web-1', 'web-0'] as const) {
+      // The same pod, not being replaced.
+      expect(pod(n)!.metadata).toMatchObject({ uid: kept[n] });
+      expect(pod(n)!.metadata!.deletionTimestamp).toBeUndefined();
+      expect(pod(n)!.spec.containers[0].image).toBe('db:2');
+    }
     r = await k('rollout', 'status', 'sts/web', '--timeout=30s');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('partitioned roll out complete');

@@ -71,12 +71,15 @@ describe('pod server', () => {
   });
 
   it('close drops open connections and refuses new ones', async () => {
-    server = await startPodServer({ ip: IP, port: PORT, identity, behaviour: () => ({ latencyMs: 5_000, errorRate: 0 }) });
+    // The server reads the behaviour when a request arrives: then the request is in flight.
+    let arrived!: () => void;
+    const inFlight = new Promise<void>((r) => (arrived = r));
+    server = await startPodServer({ ip: IP, port: PORT, identity, behaviour: () => (arrived(), { latencyMs: 5_000, errorRate: 0 }) });
     const pending = get('/slow').then(
       () => 'answered',
       () => 'dropped',
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await inFlight;
     const t0 = Date.now();
     await server.close();
     expect(Date.now() - t0).toBeLessThan(1000);
