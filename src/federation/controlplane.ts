@@ -15,6 +15,7 @@ import { ClusterController, type ClusterControllerOptions } from './clusters/clu
 import { MemberAccessController } from './clusters/member-access.js';
 import { installFederation, type FederationSettings } from './install.js';
 import { SyncController } from './propagation/sync-controller.js';
+import { GlobalIngressController } from './traffic/global-ingress-controller.js';
 import { ShardController } from './traffic/shard-controller.js';
 import { PlannerScheduler } from './scheduling/replica-scheduler.js';
 import { TypeConfigController } from './typeconfig/type-config-controller.js';
@@ -54,6 +55,7 @@ export class ControlPlane {
     readonly scheduler: PlannerScheduler,
     readonly sync: SyncController,
     readonly shards: ShardController,
+    readonly ingresses: GlobalIngressController,
   ) {}
 
   static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
@@ -89,7 +91,9 @@ export class ControlPlane {
       propagation = sync;
       const shards = new ShardController({ federation: client, members: clusters, log: log.child({ controller: 'shards' }), fieldManager: FIELD_MANAGER });
       await shards.start();
-      return new ControlPlane(server, client, types, clusters, access, scheduler, sync, shards);
+      const ingresses = new GlobalIngressController({ federation: client, members: clusters, log: log.child({ controller: 'global-ingress' }), fieldManager: FIELD_MANAGER });
+      await ingresses.start();
+      return new ControlPlane(server, client, types, clusters, access, scheduler, sync, shards, ingresses);
     } catch (e) {
       client.close();
       await server.close();
@@ -107,6 +111,7 @@ export class ControlPlane {
   }
 
   async close(): Promise<void> {
+    await this.ingresses.stop();
     await this.shards.stop();
     await this.sync.stop();
     await this.scheduler.stop();

@@ -35,12 +35,43 @@ async function ensureCrd(client: KubeClient, crd: KObject): Promise<void> {
   if (cur && !deepEqual(cur.spec, { ...cur.spec, ...crd.spec })) await client.replace({ ...cur, spec: { ...cur.spec, ...crd.spec } });
 }
 
+/** The global edge's ServiceAccount: it reads what routing needs, and writes nothing. */
+export const EDGE_SERVICE_ACCOUNT = 'kubefed-edge';
+
+const EDGE_RULES = [
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['services', 'secrets', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['core.kubefed.io'], resources: ['clusters'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'], verbs: ['get', 'list', 'watch'] },
+];
+
+/** The edge's read-only identity: ServiceAccount, ClusterRole and binding, kept up to date. */
+async function ensureEdgeIdentity(client: KubeClient): Promise<void> {
+  const RBAC = 'rbac.authorization.k8s.io/v1';
+  const labels = { 'app.kubernetes.io/managed-by': 'kubefed', 'app.kubernetes.io/component': 'edge' };
+  await ensure(client, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: EDGE_SERVICE_ACCOUNT, namespace: KUBEFED_NAMESPACE, labels } });
+  const role = { apiVersion: RBAC, kind: 'ClusterRole', metadata: { name: EDGE_SERVICE_ACCOUNT, labels }, rules: EDGE_RULES };
+  if (!(await ensure(client, role))) {
+    const cur = await client.get(RBAC, 'ClusterRole', undefined, EDGE_SERVICE_ACCOUNT);
+    if (cur && !deepEqual(cur.rules, EDGE_RULES)) await client.replace({ ...cur, rules: EDGE_RULES });
+  }
+  await ensure(client, {
+    apiVersion: RBAC,
+    kind: 'ClusterRoleBinding',
+    metadata: { name: EDGE_SERVICE_ACCOUNT, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: EDGE_SERVICE_ACCOUNT },
+    subjects: [{ kind: 'ServiceAccount', name: EDGE_SERVICE_ACCOUNT, namespace: KUBEFED_NAMESPACE }],
+  });
+}
+
 /** Idempotent: safe on every start of the control plane. Returns whether this was the first install. */
 export async function installFederation(client: KubeClient, settings: FederationSettings = {}, extraCrds: KObject[] = []): Promise<boolean> {
   const crds = [...FEDERATION_CRDS, ...extraCrds];
   for (const crd of crds) await ensureCrd(client, crd);
   await ensure(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUBEFED_NAMESPACE } });
   for (const crd of crds) await client.waitServed(`${crd.spec.group}/${crd.spec.versions[0].name}`, crd.spec.names.kind);
+  await ensureEdgeIdentity(client);
   const existing = await client.get('v1', 'ConfigMap', KUBEFED_NAMESPACE, FEDERATION_CONFIG_MAP);
   const data: Record<string, string> = { ...(existing?.data ?? {}) };
   if (settings.dnsZoneName) data.dnsZoneName = settings.dnsZoneName;

@@ -13,14 +13,16 @@ import { joinCluster } from '../federation/clusters/join.js';
 import { ControlPlane, type ControlPlaneOptions } from '../federation/controlplane.js';
 import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../federation/crds/federation-crds.js';
 import { mergeKubeconfig } from '../kubeconfig.js';
+import { applyPlaygroundTrafficSettings } from './traffic-settings.js';
 import type { Playground } from './world.js';
 
 export const FEDERATION_CONTEXT = 'federation';
 
 export type PlaygroundFederationOptions = Partial<Omit<ControlPlaneOptions, 'logger'>>;
 
-/** Joins every playground cluster not yet joined to the federation. */
+/** Joins every playground cluster not yet joined to the federation, and says where its clients are. */
 export async function joinPlaygroundClusters(federation: KubeClient, pg: Playground, logger: Logger): Promise<void> {
+  await applyPlaygroundTrafficSettings(federation, [...pg.clusters.values()].map((c) => c.spec));
   await Promise.all(
     [...pg.clusters.values()].map(async (c) => {
       if (await federation.get(CORE_API_VERSION, 'KubeFedCluster', KUBEFED_NAMESPACE, c.name)) return;

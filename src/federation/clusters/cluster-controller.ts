@@ -406,7 +406,11 @@ export class ClusterController implements MemberRegistry {
       e.phase = nextPhase(before, e.probe, observed, this.thresholds);
       e.lastProbeTime = now();
       this.publish(e);
-      if (e.phase === 'Ready' && (before !== 'Ready' || Date.now() - e.topologyAt >= this.topologyRefreshMs || !e.kubernetesVersion)) void this.refreshInfo(e, client);
+      if (e.phase === 'Ready' && (before !== 'Ready' || Date.now() - e.topologyAt >= this.topologyRefreshMs || !e.kubernetesVersion)) {
+        // A cluster's first Ready status comes with its region and zones, never without.
+        if (!e.kubernetesVersion) await this.refreshInfo(e, client);
+        else void this.refreshInfo(e, client);
+      }
       this.writeStatus(e);
     } finally {
       e.probing = false;

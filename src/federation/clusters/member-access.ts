@@ -41,6 +41,18 @@ export interface PolicyRule {
 export const PROPAGATION_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const READ_VERBS = ['get', 'list', 'watch'];
 
+/**
+ * What the federation does to some types beyond propagating them: a global Ingress's copies show
+ * the global address in their status and name the `kubefed-global` IngressClass, which the
+ * federation creates in the member.
+ */
+const TYPE_EXTRAS: Record<string, PolicyRule[]> = {
+  'networking.k8s.io/ingresses': [
+    { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['get', 'patch', 'update'] },
+    { apiGroups: ['networking.k8s.io'], resources: ['ingressclasses'], verbs: ['create', 'get', 'list', 'watch'] },
+  ],
+};
+
 /** The rules of a member's ClusterRole for the given types (Disabled ones grant nothing). */
 export function memberRoleRules(types: readonly FederatedTypeInfo[], roleName: string): PolicyRule[] {
   const byGroup = new Map<string, Set<string>>();
@@ -53,6 +65,7 @@ export function memberRoleRules(types: readonly FederatedTypeInfo[], roleName: s
   const rules: PolicyRule[] = [...byGroup]
     .sort((a, b) => a[0].localeCompare(b[0]))
     .map(([group, plurals]) => ({ apiGroups: [group], resources: [...plurals].sort(), verbs: PROPAGATION_VERBS }));
+  for (const [group, plurals] of byGroup) for (const p of plurals) rules.push(...(TYPE_EXTRAS[`${group}/${p}`] ?? []));
   // Health, topology and capacity (the scheduler reads pending pods); shards of federated
   // Services (their endpoints, and nodes for NodePort reach).
   rules.push({ apiGroups: [''], resources: ['nodes', 'pods', 'services'], verbs: READ_VERBS });

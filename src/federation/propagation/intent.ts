@@ -11,6 +11,7 @@ import type { OverrideEntry } from '../placement/overrides.js';
 import { placedClusters, v1Clusters, withinNamespace, type ClusterInfo } from '../placement/placement.js';
 import { CLUSTER_SELECTOR_ANNOTATION } from '../placement/cluster-selector.js';
 import { DEPLOYMENT_PREFERENCES_ANNOTATION, RS_PREFERENCES_ANNOTATION } from '../placement/preferences.js';
+import { claimForEdge } from '../../traffic/ingress-class.js';
 import type { FederatedTypeInfo } from '../types.js';
 
 export const MANAGED_LABEL = 'kubefed.io/managed';
@@ -24,7 +25,10 @@ export const ADOPT_ANNOTATION = 'kubefed.io/adopt';
 export const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease', KUBEFED_NAMESPACE]);
 
 /** Annotations that steer the federation and are not copied to members. */
-const FEDERATION_ANNOTATIONS = [CLUSTER_SELECTOR_ANNOTATION, RS_PREFERENCES_ANNOTATION, DEPLOYMENT_PREFERENCES_ANNOTATION, ORPHAN_ANNOTATION, ADOPT_ANNOTATION, 'kubectl.kubernetes.io/last-applied-configuration'];
+/** Per-cluster backends of a global Ingress, written by the global ingress controller. */
+export const GLOBAL_BACKENDS_ANNOTATION = 'kubefed.io/global-backends';
+
+const FEDERATION_ANNOTATIONS = [GLOBAL_BACKENDS_ANNOTATION, CLUSTER_SELECTOR_ANNOTATION, RS_PREFERENCES_ANNOTATION, DEPLOYMENT_PREFERENCES_ANNOTATION, ORPHAN_ANNOTATION, ADOPT_ANNOTATION, 'kubectl.kubernetes.io/last-applied-configuration'];
 
 const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'finalizers', 'ownerReferences', 'selfLink', 'generateName'] as const;
 
@@ -62,13 +66,17 @@ export function plainTemplate(type: FederatedTypeInfo, obj: KObject): KObject {
     if (!Object.keys(meta.annotations).length) delete meta.annotations;
   }
   t.metadata = meta;
-  stripAllocated(type, t);
+  adaptForMembers(type, t);
   return t;
 }
 
-/** Values the federation API server allocated for itself; each member allocates its own. */
-function stripAllocated(type: FederatedTypeInfo, t: KObject): void {
+/**
+ * What a member copy needs that differs from the federation object: values the federation API
+ * server allocated for itself are left for each member to allocate; a global Ingress names its class.
+ */
+function adaptForMembers(type: FederatedTypeInfo, t: KObject): void {
   const key = `${type.target.group}/${type.target.kind}`;
+  if (key === 'networking.k8s.io/Ingress') claimForEdge(t);
   if (key === '/Service' && t.spec) {
     if (t.spec.clusterIP !== 'None') {
       delete t.spec.clusterIP;
@@ -96,7 +104,9 @@ export function federatedTemplate(type: FederatedTypeInfo, fed: KObject): KObjec
   meta.name = target.name;
   if (target.namespace) meta.namespace = target.namespace;
   else delete meta.namespace;
-  return { ...t, apiVersion: type.target.apiVersion, kind: type.target.kind, metadata: meta };
+  const out = { ...t, apiVersion: type.target.apiVersion, kind: type.target.kind, metadata: meta };
+  if (type.target.group === 'networking.k8s.io' && type.target.kind === 'Ingress') claimForEdge(out);
+  return out;
 }
 
 /** The target a Federated<Kind> stands for: same name and namespace, or for FederatedNamespace, its namespace. */

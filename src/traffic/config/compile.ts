@@ -13,12 +13,9 @@ import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import type { KObject } from '../../apis/object.js';
 import { endpointId, emptyEdgeConfig, type Backend, type EdgeConfig, type Endpoint, type LocationRange, type RegionInfo, type Route, type TlsCertificate } from '../model.js';
+import { servedByEdge } from '../ingress-class.js';
 import { compareRoutes } from './precedence.js';
 
-export const GLOBAL_INGRESS_CLASS = 'kubefed-global';
-export const GLOBAL_INGRESS_CONTROLLER = 'kubefed.io/global-edge';
-export const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
-export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
 export const MAX_RATE_ANNOTATIONS = ['kubefed.io/max-rate-per-endpoint', 'networking.gke.io/max-rate-per-endpoint'];
 export const HEALTH_PATH_ANNOTATION = 'kubefed.io/health-check-path';
 /** The traffic settings: ConfigMap `kubefed-traffic` in the federation's namespace. */
@@ -70,14 +67,6 @@ export interface Compiled {
 
 const refOf = (o: KObject): ObjectRef => ({ apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata?.name ?? '', ...(o.metadata?.uid ? { uid: o.metadata.uid } : {}) });
 const nsName = (o: KObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-
-/** Whether the edge serves this Ingress: class kubefed-global, or no class while that is the default (or no default exists). */
-export function servedByEdge(ing: KObject, classes: KObject[]): boolean {
-  const cls: string | undefined = ing.spec?.ingressClassName || ing.metadata?.annotations?.[LEGACY_CLASS_ANNOTATION] || undefined;
-  if (cls) return cls === GLOBAL_INGRESS_CLASS || classes.find((c) => c.metadata?.name === cls)?.spec?.controller === GLOBAL_INGRESS_CONTROLLER;
-  const defaults = classes.filter((c) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true');
-  return defaults.length === 0 || defaults.some((c) => c.spec?.controller === GLOBAL_INGRESS_CONTROLLER);
-}
 
 /** Reads a positive number annotation; a bad value is a problem. */
 function maxRate(svc: KObject, problems: Problem[]): number | undefined {
