@@ -15,7 +15,7 @@ import { Kubelet } from '../../src/playground/cluster/kubelet.js';
 import { NodeLifecycleController } from '../../src/playground/cluster/node-lifecycle.js';
 import { Scheduler } from '../../src/playground/cluster/scheduler.js';
 import type { NodeSpec } from '../../src/playground/cluster/runtime.js';
-import { startTestRuntime, testNodes, type TestRuntime } from '../helpers/cluster-runtime.js';
+import { processed, startTestRuntime, testNodes, type TestRuntime } from '../helpers/cluster-runtime.js';
 import { eventually } from '../helpers/eventually.js';
 import { kubectl } from '../helpers/kubectl.js';
 
@@ -68,6 +68,8 @@ interface Cluster {
   kubeconfig: string;
   k(args: string[]): Promise<string>;
   ready(name: string, ns?: string): Promise<KObject>;
+  /** Resolves after `node`'s kubelet has renewed its Lease `n` more times (its periodic work ran). */
+  heartbeats(node: string, n: number): Promise<void>;
 }
 
 async function startCluster(nodes: NodeSpec[]): Promise<Cluster> {
@@ -93,6 +95,13 @@ async function startCluster(nodes: NodeSpec[]): Promise<Cluster> {
         const p = c.get(PODS, ns, name);
         return cond(p, 'Ready')?.status === 'True' ? p : undefined;
       }, `pod ${name} to be ready`),
+    async heartbeats(node, n) {
+      const renewTime = () => c.get(LEASES, 'kube-node-lease', node)?.spec?.renewTime as string | undefined;
+      for (let i = 0; i < n; i++) {
+        const before = renewTime();
+        await eventually(() => renewTime() !== before, `a Lease renewal of ${node}`);
+      }
+    },
   };
 }
 
@@ -172,9 +181,13 @@ describe('nodes, scheduling and pods', () => {
     expect(html.body).toContain(`You are being served from ${zone}`);
     expect((await httpGet(p.status.podIP, 8080, '/healthz')).body).toBe('ok');
 
-    // The status is stable once the pod is ready: no write loop.
+    // The status is stable once the pod is ready: no write loop. Its kubelet has handled its own
+    // last write, and has heartbeated twice since.
     const rv = cl.c.get(PODS, 'default', 'hello')!.metadata!.resourceVersion;
-    await new Promise((res2) => setTimeout(res2, 500));
+    const kubelet = cl.kubelets.find((k) => k.node.name === node)!;
+    await processed(r, [kubelet], Number(rv));
+    await cl.heartbeats(node, 2);
+    await kubelet.idle();
     expect(cl.c.get(PODS, 'default', 'hello')!.metadata!.resourceVersion).toBe(rv);
 
     const logs = await cl.k(['logs', 'hello']);
@@ -291,7 +304,12 @@ describe('nodes, scheduling and pods', () => {
       const x = cl.c.get(PODS, 'default', 'moody');
       return x?.status?.phase === 'Running' && x.status.podIP ? x : undefined;
     }, 'running');
-    await new Promise((r) => setTimeout(r, 400));
+    // A pod started after it has become Ready (start and readiness delays passed): moody's
+    // readiness delay has passed too, and the kubelets have handled everything since.
+    await cl.c.create(PODS, 'default', pod('moody-marker'));
+    await cl.ready('moody-marker');
+    await processed(cl.t.runtime, cl.kubelets);
+    await cl.c.delete(PODS, 'default', 'moody-marker');
     expect(cond(cl.c.get(PODS, 'default', 'moody'), 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [web]' });
     expect((await httpGet(p.status.podIP, 8080)).status).toBe(500);
     await cl.c.modify(PODS, 'default', 'moody', (x) => {

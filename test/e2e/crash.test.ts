@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readKubeconfig } from '../../src/kubeconfig.js';
+import { eventually } from '../helpers/eventually.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'kubefed-crash-'));
@@ -103,8 +104,7 @@ describe('crash safety', () => {
     const running = Array.from({ length: WRITERS }, (_, w) => writer(w));
     // Kill mid-stream once a good number of writes were acknowledged (however loaded the machine is).
     const acked = () => acknowledgedCreates.reduce((a, l) => a + l.length, 0);
-    const deadline = Date.now() + 30_000;
-    while ((acked() < 200 || Date.now() < deadline - 28_500) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => acked() >= 200, '200 acknowledged creates', 30_000, 10);
     child!.kill('SIGKILL');
     await new Promise<void>((r) => child!.once('exit', () => r()));
     stop = true;

@@ -297,8 +297,14 @@ describe('a stopped cluster', () => {
     await clusterIs(fp, NORTH, (s) => s !== 'Ready', 'not Ready');
     await fp.ok(['--context=federation', 'delete', 'federatedconfigmap', 'doomed-fed', '-n', NS, '--wait=false']);
     for (const c of [EAST, WEST]) for (const n of ['doomed', 'doomed-fed']) await goneFrom(fp, c, ['configmap', '-n', NS, n]);
-    // Still held while north is down, however long that lasts.
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Still held while north is down: once the controller has recorded that north's copies wait
+    // for it (WaitingForRemoval; it retries until north is back), the sources keep their finalizer.
+    for (const n of ['doomed', 'doomed-fed']) {
+      await eventually(async () => {
+        const rec = await getJson(fp, 'federation', ['propagationrecord', '-n', 'kube-federation-system', `configmaps.ns-${NS}.${n}`]);
+        return rec?.clusters?.some((c: { name: string; status: string }) => c.name === NORTH && c.status === 'WaitingForRemoval');
+      }, `the record of ${n} to say north's copy waits for removal`, WAIT);
+    }
     for (const held of [await getJson(fp, 'federation', ['configmap', '-n', NS, 'doomed']), await getJson(fp, 'federation', ['federatedconfigmap', '-n', NS, 'doomed-fed'])]) {
       expect(held?.metadata?.deletionTimestamp).toBeTruthy();
       expect(held.metadata.finalizers).toContain(SYNC_FINALIZER);

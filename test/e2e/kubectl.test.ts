@@ -97,14 +97,16 @@ describe.each(['1.27', '1.30', '1.33'])('kubectl %s', (version) => {
   });
 
   it('streams watch events to get -w', async () => {
+    // Listed before kubectl starts: printed once its first list is done, after which it follows
+    // the watch from that list's resourceVersion and sees every change below.
+    await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watch-marker', labels: { watched: 'yes' } } }));
     const child = spawn(kubectlPath(version), ['--kubeconfig', t.kubeconfig, 'get', 'configmaps', '-w', '--output-watch-events', '-l', 'watched=yes'], {
       env: { ...process.env, KUBECACHEDIR: join(t.dir, 'kubectl-cache') },
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await eventually(() => child.pid !== undefined, 'kubectl get -w to start');
-      await new Promise((r) => setTimeout(r, 700));
+      await eventually(() => /ADDED\s+watch-marker\s/.test(out), 'kubectl get -w to list watch-marker');
       await ok(['create', 'configmap', 'watched-cm', '--from-literal=a=1', '--dry-run=client', '-o', 'yaml']).then((y) =>
         ok(['create', '-f', '-'], y.replace('name: watched-cm', 'name: watched-cm\n  labels: {watched: "yes"}')),
       );
@@ -115,6 +117,7 @@ describe.each(['1.27', '1.30', '1.33'])('kubectl %s', (version) => {
       expect(out).toMatch(/MODIFIED\s+watched-cm\s+2\s/);
     } finally {
       child.kill();
+      await ok(['delete', 'configmap', 'watch-marker', '--ignore-not-found']);
     }
   });
 
