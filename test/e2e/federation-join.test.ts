@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterController } from '../../src/federation/clusters/cluster-controller.js';
-import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/member-access.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
 import { mergeKubeconfig } from '../../src/kubeconfig.js';
 import { eventually } from '../helpers/eventually.js';
-import { startFederationBed, type FederationBed } from '../helpers/federation.js';
+import { memberRole, memberServiceAccount, startFederationBed, type FederationBed } from '../helpers/federation.js';
 import { runKubefed } from '../helpers/kubefed-cli.js';
 import { kubectl } from '../helpers/kubectl.js';
 import { reserveOctets, UNUSED_OCTET } from '../helpers/octets.js';
@@ -115,8 +114,8 @@ describe('kubefed join / unjoin', () => {
   });
 
   it('leaves a limited ServiceAccount, role and binding in the member', async () => {
-    const sa = serviceAccountName(m0);
-    const role = clusterRoleName(m0);
+    const sa = memberServiceAccount(m0);
+    const role = memberRole(m0);
     expect(await names([`--context=${m0}`, 'get', 'serviceaccount', sa, '-n', NS])).toEqual([`serviceaccount/${sa}`]);
     expect(await names([`--context=${m0}`, 'get', 'clusterrole', role])).toEqual([`clusterrole.rbac.authorization.k8s.io/${role}`]);
     const binding = await k([`--context=${m0}`, 'get', 'clusterrolebinding', role, '-o', 'jsonpath={.roleRef.name} {.subjects[0].kind}/{.subjects[0].namespace}/{.subjects[0].name}']);
@@ -147,7 +146,7 @@ describe('kubefed join / unjoin', () => {
     expect(await names(['--context=federation', 'get', 'kubefedclusters', '-n', NS])).toEqual([`kubefedcluster.core.kubefed.io/${m0}`]);
     expect((await names(['--context=federation', 'get', 'secrets', '-n', NS])).filter((n) => n.startsWith(`secret/${m1}-`))).toEqual([]);
     await eventually(async () => (await names(['--context=federation', 'get', 'clusters'])).join() === `cluster.core.kubefed.io/${m0}`, 'the Cluster object to go');
-    expect(await names([`--context=${m1}`, 'get', 'serviceaccount', serviceAccountName(m1), '-n', NS])).toEqual([]);
+    expect(await names([`--context=${m1}`, 'get', 'serviceaccount', memberServiceAccount(m1), '-n', NS])).toEqual([]);
     expect((await names([`--context=${m1}`, 'get', 'clusterroles,clusterrolebindings'])).filter((n) => n.includes('kubefed'))).toEqual([]);
     const twice = await kubefed(['--kubeconfig', bed.kubeconfig, '--context=federation', 'unjoin', m1]);
     expect(twice.code).toBe(1);
@@ -160,7 +159,7 @@ describe('kubefed join / unjoin', () => {
       const r = await kubefed(['--kubeconfig', bed.kubeconfig, '--context=federation', 'unjoin', m0]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe(`Cluster "${m0}" left the federation.\n`);
-      expect(r.stderr).toMatch(new RegExp(`^warning: cluster "${m0}" is unreachable at .*; its ServiceAccount ${NS}/${serviceAccountName(m0)}, ClusterRole and ClusterRoleBinding ${clusterRoleName(m0)} were left in place\\n$`));
+      expect(r.stderr).toMatch(new RegExp(`^warning: cluster "${m0}" is unreachable at .*; its ServiceAccount ${NS}/${memberServiceAccount(m0)}, ClusterRole and ClusterRoleBinding ${memberRole(m0)} were left in place\\n$`));
       expect(await names(['--context=federation', 'get', 'kubefedclusters', '-n', NS])).toEqual([]);
     } finally {
       await bed.playground.startCluster(m0);

@@ -14,10 +14,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/member-access.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
 import { eventually } from '../helpers/eventually.js';
 import { startFederatedPlayground, type FederatedPlayground } from '../helpers/federated-playground.js';
+import { memberRole, memberServiceAccount } from '../helpers/federation.js';
 import { runKubefed } from '../helpers/kubefed-cli.js';
 import { httpGet } from '../helpers/playground-network.js';
 import { reserveOctets } from '../helpers/octets.js';
@@ -167,7 +167,7 @@ describe('seed 004: KubeFed v2 federated types on earth and vulcan', () => {
   });
 
   it('unjoins vulcan with the seed\'s command line', async () => {
-    expect(await names(['--context=vulcan', 'get', 'serviceaccount', '-n', KUBEFED_NAMESPACE, serviceAccountName('vulcan')])).toHaveLength(1);
+    expect(await names(['--context=vulcan', 'get', 'serviceaccount', '-n', KUBEFED_NAMESPACE, memberServiceAccount('vulcan')])).toHaveLength(1);
     // The seed's form: the federation is found from the kubeconfig (earth is a member, not the federation).
     const r = await kubefedctl(['unjoin', 'vulcan', '--host-cluster-context', 'earth', '--v=2']);
     expect(r.code, r.stderr).toBe(0);
@@ -182,8 +182,8 @@ describe('seed 004: KubeFed v2 federated types on earth and vulcan', () => {
     expect(await names(['--context=federation', 'get', 'kubefedclusters', '-n', KUBEFED_NAMESPACE])).toEqual(['kubefedcluster.core.kubefed.io/earth']);
     expect((await names(['--context=federation', 'get', 'secrets', '-n', KUBEFED_NAMESPACE])).filter((n) => n.startsWith('secret/vulcan-'))).toEqual([]);
     // The member side: the federation's ServiceAccount, ClusterRole and binding are gone.
-    expect(await names(['--context=vulcan', 'get', 'serviceaccount', '-n', KUBEFED_NAMESPACE, serviceAccountName('vulcan')])).toEqual([]);
-    expect(await names(['--context=vulcan', 'get', 'clusterrole,clusterrolebinding', clusterRoleName('vulcan')])).toEqual([]);
+    expect(await names(['--context=vulcan', 'get', 'serviceaccount', '-n', KUBEFED_NAMESPACE, memberServiceAccount('vulcan')])).toEqual([]);
+    expect(await names(['--context=vulcan', 'get', 'clusterrole,clusterrolebinding', memberRole('vulcan')])).toEqual([]);
     expect((await names(['--context=vulcan', 'get', 'clusterroles,clusterrolebindings'])).filter((n) => n.includes('kubefed'))).toEqual([]);
 
     // earth carries on; the namespace status lists earth only.

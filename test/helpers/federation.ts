@@ -130,3 +130,11 @@ export async function startFederationBed(opts: { clusters?: number; firstOctet?:
     },
   };
 }
+
+/**
+ * The names `kubefed join` gives what it creates in a member, as docs/federation-design.md states
+ * them (written out here, not taken from src, so that tests check them): the ServiceAccount
+ * `<cluster>-kubefed`, the ClusterRole and ClusterRoleBinding `kubefed-controller-manager-<cluster>`.
+ */
+export const memberServiceAccount = (cluster: string) => `${cluster}-kubefed`;
+export const memberRole = (cluster: string) => `kubefed-controller-manager-${cluster}`;

@@ -10,10 +10,9 @@ import { KubeApiError, KubeClient, kubeConfigFor } from '../../src/federation/cl
 import { ClusterController } from '../../src/federation/clusters/cluster-controller.js';
 import { CORE_API_VERSION } from '../../src/federation/crds/federation-crds.js';
 import { joinCluster, unjoinCluster } from '../../src/federation/clusters/join.js';
-import { clusterRoleName, serviceAccountName } from '../../src/federation/clusters/member-access.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
 import { eventually } from '../helpers/eventually.js';
-import { startFederationBed, type FederationBed } from '../helpers/federation.js';
+import { memberRole, memberServiceAccount, startFederationBed, type FederationBed } from '../helpers/federation.js';
 import { kubectl } from '../helpers/kubectl.js';
 import { reserveOctets, UNUSED_OCTET } from '../helpers/octets.js';
 
@@ -98,7 +97,7 @@ describe('joining member clusters', () => {
   it('joins both clusters: Ready with region, zones and version, in kubectl get clusters', async () => {
     for (const name of names) {
       const r = await joinCluster({ federation: bed.fedClient, member: member(name), name });
-      expect(r.serviceAccount).toBe(`${NS}/${serviceAccountName(name)}`);
+      expect(r.serviceAccount).toBe(`${NS}/${memberServiceAccount(name)}`);
       expect(r.apiEndpoint).toBe(bed.playground.cluster(name).url);
     }
     for (const name of names) {
@@ -141,8 +140,8 @@ describe('joining member clusters', () => {
   it('gives the federation a limited ServiceAccount in the member, not cluster-admin', async () => {
     const name = names[0]!;
     const m = member(name);
-    const sa = serviceAccountName(name);
-    const role = clusterRoleName(name);
+    const sa = memberServiceAccount(name);
+    const role = memberRole(name);
     expect(await m.get('v1', 'ServiceAccount', NS, sa)).toBeDefined();
     const binding = (await m.get(RBAC, 'ClusterRoleBinding', undefined, role))!;
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role });
@@ -313,9 +312,9 @@ describe('unjoining', () => {
     expect(warnings).toEqual([]);
     expect(await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name)).toBeUndefined();
     expect((await bed.fedClient.list('v1', 'Secret', { namespace: NS })).items.filter((s: KObject) => s.metadata!.name!.startsWith(`${name}-`))).toEqual([]);
-    expect(await member(name).get('v1', 'ServiceAccount', NS, serviceAccountName(name))).toBeUndefined();
-    expect(await member(name).get(RBAC, 'ClusterRole', undefined, clusterRoleName(name))).toBeUndefined();
-    expect(await member(name).get(RBAC, 'ClusterRoleBinding', undefined, clusterRoleName(name))).toBeUndefined();
+    expect(await member(name).get('v1', 'ServiceAccount', NS, memberServiceAccount(name))).toBeUndefined();
+    expect(await member(name).get(RBAC, 'ClusterRole', undefined, memberRole(name))).toBeUndefined();
+    expect(await member(name).get(RBAC, 'ClusterRoleBinding', undefined, memberRole(name))).toBeUndefined();
     await eventually(() => controller.get(name) === undefined, `${name} to leave the registry`);
     expect(events.slice(seen)).toContain(name);
     await expect(client.request('GET', '/api')).rejects.toThrow('client is closed');
@@ -329,7 +328,7 @@ describe('unjoining', () => {
     try {
       const { warnings } = await unjoinCluster({ federation: bed.fedClient, member: member(name), name });
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(new RegExp(`^cluster "${name}" is unreachable at ${bed.playground.cluster(name).url.replace(/\./g, '\\.')}: .*; its ServiceAccount ${NS}/${serviceAccountName(name)}, ClusterRole and ClusterRoleBinding ${clusterRoleName(name)} were left in place$`));
+      expect(warnings[0]).toMatch(new RegExp(`^cluster "${name}" is unreachable at ${bed.playground.cluster(name).url.replace(/\./g, '\\.')}: .*; its ServiceAccount ${NS}/${memberServiceAccount(name)}, ClusterRole and ClusterRoleBinding ${memberRole(name)} were left in place$`));
       expect(await bed.fedClient.get(CORE_API_VERSION, 'KubeFedCluster', NS, name)).toBeUndefined();
       await eventually(() => controller.get(name) === undefined, `${name} to leave the registry`);
     } finally {
@@ -338,7 +337,7 @@ describe('unjoining', () => {
     // A later unjoin with the member back cleans up the member side.
     const again = await unjoinCluster({ federation: bed.fedClient, member: member(name), name });
     expect(again.warnings).toEqual([]);
-    expect(await member(name).get('v1', 'ServiceAccount', NS, serviceAccountName(name))).toBeUndefined();
-    expect(await member(name).get(RBAC, 'ClusterRole', undefined, clusterRoleName(name))).toBeUndefined();
+    expect(await member(name).get('v1', 'ServiceAccount', NS, memberServiceAccount(name))).toBeUndefined();
+    expect(await member(name).get(RBAC, 'ClusterRole', undefined, memberRole(name))).toBeUndefined();
   });
 });
