@@ -22,8 +22,8 @@ interface Counts {
   endpointSince: Map<string, number>;
 }
 
-function simulate(b: Backend, flows: Flow[], seconds: number, healthyAt: (ep: Endpoint, t: number) => boolean, since = 0): Counts {
-  const lb = new LocalityBalancer({ random: seeded(42) });
+function simulate(b: Backend, flows: Flow[], seconds: number, healthyAt: (ep: Endpoint, t: number) => boolean, since = 0, capacityShare = 1): Counts {
+  const lb = new LocalityBalancer({ random: seeded(42), capacityShare });
   const arrivals: { t: number; client: Location }[] = [];
   for (const f of flows) for (let k = 0; (k * 1000) / f.perSecond < seconds * 1000; k++) arrivals.push({ t: (k * 1000) / f.perSecond, client: f.client });
   arrivals.sort((x, y) => x.t - y.t);
@@ -122,6 +122,14 @@ describe('declared capacity: the waterfall holds each locality to its capacity',
     within10(c.locality['us-central1-b'], 500, 0, 10, 'zone b');
     within10(c.locality['us-central1-c'], 200, 0, 10, 'zone c');
     expect(c.locality['europe-west1-b']).toBeUndefined();
+  });
+
+  it('holds its share of capacity when several edge replicas serve the address', () => {
+    // One of two replicas (capacityShare 0.5) with 1,000/s of the 2,000/s: 250 per zone.
+    const c = simulate(backend(EPS, 100), [{ client: A, perSecond: 1000 }], 5, () => true, 0, 0.5);
+    within10(c.locality['us-central1-a'], 250, 0, 5, 'zone a');
+    within10(sum(c.locality['us-central1-b'], c.locality['us-central1-c']), 500, 0, 5, 'region');
+    within10(c.locality['europe-west1-b'], 250, 1, 5, 'Europe');
   });
 
   it('spreads what exceeds every capacity in proportion to capacity (overflow)', () => {
