@@ -9,6 +9,8 @@ function route(source: string, hosts: string[], path: Route['path'], extra: Part
   return { hosts, path, backends: [{ backend: backend(source), weight: 1 }], source, ...extra };
 }
 
+const NONE = { get: () => undefined };
+
 const routes: Route[] = [
   route('exact-shop', ['shop.example.com'], { type: 'Exact', value: '/cart' }),
   route('prefix-shop-api', ['shop.example.com'], { type: 'Prefix', value: '/api/' }),
@@ -56,20 +58,20 @@ describe('Router.match', () => {
   ];
   for (const [what, host, path, method, headers, want] of cases) {
     it(what, () => {
-      const got = router.match(normalizeHost(host), path, method, (n) => headers[n]);
+      const got = router.match(normalizeHost(host), path, method, { get: (n) => headers[n] });
       expect(got?.route.source).toBe(want);
     });
   }
 
   it('prefix "/" matches everything and precedence follows configuration order', () => {
     const r = new Router({ routes: [route('root', [], { type: 'Prefix', value: '/' }), route('later', [], { type: 'Exact', value: '/a' })] });
-    expect(r.match('h', '/a', 'GET', () => undefined)?.route.source).toBe('root');
+    expect(r.match('h', '/a', 'GET', NONE)?.route.source).toBe('root');
   });
 
   it('any-host routes before a host route keep their precedence', () => {
     const r = new Router({ routes: [route('any', [], { type: 'Exact', value: '/a' }), route('host', ['h.test'], { type: 'Prefix', value: '/' })] });
-    expect(r.match('h.test', '/a', 'GET', () => undefined)?.route.source).toBe('any');
-    expect(r.match('h.test', '/b', 'GET', () => undefined)?.route.source).toBe('host');
+    expect(r.match('h.test', '/a', 'GET', NONE)?.route.source).toBe('any');
+    expect(r.match('h.test', '/b', 'GET', NONE)?.route.source).toBe('host');
   });
 
   it('indexes many routes', () => {
@@ -77,7 +79,7 @@ describe('Router.match', () => {
     for (let i = 0; i < 5000; i++) many.push(route(`r${i}`, [`h${i}.example.com`], { type: 'Prefix', value: '/' }));
     const r = new Router({ routes: many });
     expect(r.candidates('h4321.example.com')).toHaveLength(1);
-    expect(r.match('h4321.example.com', '/', 'GET', () => undefined)?.route.source).toBe('r4321');
+    expect(r.match('h4321.example.com', '/', 'GET', NONE)?.route.source).toBe('r4321');
   });
 
   it('keeps the default backend', () => {
@@ -91,7 +93,7 @@ describe('pickBackend', () => {
       'h',
       '/',
       'GET',
-      () => undefined,
+      NONE,
     )!;
 
   const cases: [string, number[], number, string | undefined][] = [

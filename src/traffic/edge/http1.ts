@@ -218,6 +218,7 @@ export function parseRequestHead(s: string, skip: ReadonlySet<string> = NO_SKIP)
     if (abs) {
       h.host = abs[1]!;
       h.target = abs[2] === '' ? '/' : abs[2]!.startsWith('/') ? abs[2]! : `/${abs[2]}`;
+      h.forward = h.forward.replace(/^host:[^\r]*\r\n/gim, '') + `Host: ${h.host}\r\n`;
     } else if (!(h.target === '*' && h.method === 'OPTIONS')) throw new HttpError(400, 'malformed request target');
   }
   if (h.minor === 1 && h.host === '' && !h.names.includes('host')) throw new HttpError(400, 'missing Host');

@@ -7,7 +7,9 @@
 import type { Backend, EdgeConfig, HeaderMatch, Route, WeightedBackend } from '../model.js';
 
 /** Reads a request header (lower-case name); several fields joined with ",". */
-export type HeaderLookup = (name: string) => string | undefined;
+export interface HeaderLookup {
+  get(name: string): string | undefined;
+}
 
 interface CompiledHeader {
   name: string;
@@ -107,7 +109,7 @@ function matches(c: CompiledRoute, path: string, method: string, header: HeaderL
   if (c.method !== undefined && c.method !== method) return false;
   if (c.headers !== undefined) {
     for (const h of c.headers) {
-      const v = header(h.name);
+      const v = header.get(h.name);
       if (v === undefined) return false;
       if (h.exact !== undefined ? v !== h.exact : !h.re!.test(v)) return false;
     }

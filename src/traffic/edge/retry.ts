@@ -1,0 +1,129 @@
+/**
+ * When a failed try may be tried again, and the request body as the tries see it.
+ *
+ * A try that failed before any byte of its response reached the client is retried on another
+ * endpoint (the balancer is told to avoid the endpoints and clusters already tried) while tries
+ * and the request's deadline remain, and:
+ * - whatever the method, when nothing reached a backend: the connection was refused or timed
+ *   out before it was established (no byte of the request was written);
+ * - otherwise (reset, per-try timeout, a 502/503/504 answer) only for idempotent requests
+ *   (GET, HEAD, OPTIONS, PUT, DELETE, TRACE, or any request with an Idempotency-Key) whose body
+ *   can be sent again: no body, or all of it still held (bodies are held up to
+ *   `replayLimit` bytes for that; past it, a try that started sending is final).
+ * A non-idempotent request that reached a backend (its head was written, with or without a body)
+ * is never sent again: the backend may have acted on it.
+ */
+
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/** How a try ended, as counted in kubefed_edge_upstream_tries_total{outcome}. */
+export type TryOutcome =
+  /** A response was forwarded (whatever its status). */
+  | 'success'
+  /** A 502/503/504 answer that was retried. */
+  | 'retried_status'
+  | 'connect_error'
+  | 'connect_timeout'
+  /** Reset or closed before a complete response. */
+  | 'reset'
+  /** No response head within the per-try timeout. */
+  | 'timeout'
+  /** A malformed response. */
+  | 'protocol_error'
+  /** The client went away or the request's deadline passed. */
+  | 'aborted';
+
+export const RETRY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+
+export interface RetryOptions {
+  /** Tries per request, the first included. */
+  maxTries: number;
+  /** Request body bytes held so that an idempotent request can be sent again. */
+  replayLimit: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { maxTries: 3, replayLimit: 1024 * 1024 };
+
+export const retryEligible = (method: string, hasIdempotencyKey: boolean): boolean => hasIdempotencyKey || IDEMPOTENT_METHODS.has(method);
+
+/** Nothing of the request was written to a backend. */
+export const nothingSent = (o: TryOutcome): boolean => o === 'connect_error' || o === 'connect_timeout';
+
+/** Counts as a failure of the endpoint for outlier detection. */
+export const endpointFailure = (o: TryOutcome): boolean => o !== 'success' && o !== 'aborted';
+
+export interface RetryState {
+  eligible: boolean;
+  /** null: the request has no body. */
+  body: BodyBuffer | null;
+  tries: number;
+  deadline: number;
+}
+
+export function mayRetry(o: TryOutcome, s: RetryState, opts: RetryOptions, now: number): boolean {
+  if (o === 'success' || o === 'aborted') return false;
+  if (s.tries >= opts.maxTries || now >= s.deadline) return false;
+  if (nothingSent(o)) return true;
+  return s.eligible && (s.body === null || s.body.replayable);
+}
+
+/**
+ * The request body across tries: chunks not yet written to the current try, and (for requests
+ * that may be retried after they reached a backend) those already written, until the body
+ * outgrows the replay limit.
+ */
+export class BodyBuffer {
+  private chunks: Buffer[] = [];
+  /** Chunks at the front of `chunks` already written to the current try. */
+  private sent = 0;
+  private held = 0;
+  /** Every byte of the body received so far is held. */
+  replayable: boolean;
+
+  constructor(
+    keep: boolean,
+    private readonly limit: number,
+  ) {
+    this.replayable = keep;
+  }
+
+  push(b: Buffer): void {
+    this.chunks.push(b);
+    this.held += b.length;
+    if (this.replayable && this.held > this.limit) {
+      this.replayable = false;
+      this.dropSent();
+    }
+  }
+
+  private dropSent(): void {
+    if (this.sent === 0) return;
+    for (let i = 0; i < this.sent; i++) this.held -= this.chunks[i]!.length;
+    this.chunks.splice(0, this.sent);
+    this.sent = 0;
+  }
+
+  /** Bytes received but not written to the current try. */
+  get unsentBytes(): number {
+    let n = 0;
+    for (let i = this.sent; i < this.chunks.length; i++) n += this.chunks[i]!.length;
+    return n;
+  }
+
+  get hasUnsent(): boolean {
+    return this.sent < this.chunks.length;
+  }
+
+  /** Writes what the current try has not had; false when `write` asked to wait (backpressure). */
+  flush(write: (b: Buffer) => boolean): boolean {
+    let ok = true;
+    while (this.sent < this.chunks.length) ok = write(this.chunks[this.sent++]!) && ok;
+    if (!this.replayable) this.dropSent();
+    return ok;
+  }
+
+  /** A new try starts: everything held is unsent again. */
+  rewind(): void {
+    this.sent = 0;
+  }
+}
