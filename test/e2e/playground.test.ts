@@ -17,6 +17,8 @@ import { kubectl } from '../helpers/kubectl.js';
 import { reserveOctets } from '../helpers/octets.js';
 
 let pg: Playground;
+/** The octet of the first cluster (CTX); the second has the next one. */
+let firstOctet: number;
 let dir: string;
 const CTX = 'gce-us-central1-a';
 const OTHER = 'gce-europe-west1-b';
@@ -59,7 +61,8 @@ function tcpRefused(host: string, port: number): Promise<boolean> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kubefed-pg-'));
-  const topology = defaultTopology(2, 3, { cpu: '2', memory: '4Gi', pods: 30 }, reserveOctets(2));
+  firstOctet = reserveOctets(2);
+  const topology = defaultTopology(2, 3, { cpu: '2', memory: '4Gi', pods: 30 }, firstOctet);
   topology.timing = { nodeHeartbeatMs: 300, nodeMonitorGraceMs: 1500, readinessDelayMs: 200 };
   pg = await Playground.up({ stateDir: join(dir, 'state'), topology, logger: silentLogger() });
 });
@@ -90,7 +93,8 @@ describe('playground workloads', () => {
 
     await ok(['expose', 'deployment', 'web', '--type=LoadBalancer', '--port=80']);
     const ip = await eventually(async () => (await ok(['get', 'svc', 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])) || undefined, 'an EXTERNAL-IP', 20_000);
-    expect(ip).toMatch(/^127\.40\.200\.\d+$/);
+    // The first cluster's load-balancer range: 127.<its octet>.200.x.
+    expect(ip).toMatch(new RegExp(`^127\\.${firstOctet}\\.200\\.\\d+$`));
     const reply = await eventually(async () => {
       const r = await httpGet(ip, 80);
       return r.status === 200 ? JSON.parse(r.body) : undefined;
