@@ -61,7 +61,10 @@ export class ControlServer {
       [/^POST \/clusters\/([^/]+)\/stop$/, async ([n]) => (await this.pg.stopCluster(n!), { changed: [n] })],
       [/^POST \/clusters\/([^/]+)\/start$/, async ([n]) => (await this.pg.startCluster(n!), { changed: [n] })],
       [/^POST \/clusters\/([^/]+)\/isolate$/, async ([n]) => (await this.pg.isolateCluster(n!), { changed: [n] })],
+      [/^POST \/clusters\/([^/]+)\/blackhole$/, ([n]) => (this.pg.blackholeCluster(n!), { changed: [n] })],
+      [/^POST \/clusters\/([^/]+)\/latency\/([^/]+)$/, ([n, ms]) => (this.pg.setClusterLatency(n!, milliseconds(ms!)), { changed: [n] })],
       [/^POST \/zones\/([^/]+)\/(fail|restore)$/, ([z, a]) => ({ changed: this.pg.setZone(z!, a === 'restore') })],
+      [/^POST \/zones\/([^/]+)\/latency\/([^/]+)$/, ([z, ms]) => ({ changed: this.pg.setZoneLatency(z!, milliseconds(ms!)) })],
       [/^POST \/regions\/([^/]+)\/(fail|restore)$/, ([r, a]) => ({ changed: this.pg.setRegion(r!, a === 'restore') })],
       [/^POST \/nodes\/([^/]+)\/([^/]+)\/(fail|restore)$/, ([c, n, a]) => ({ changed: this.pg.setNode(c!, n!, a === 'restore') })],
       [/^POST \/shutdown$/, () => (setImmediate(this.onShutdown), { stopping: true })],
@@ -95,6 +98,12 @@ export class ControlServer {
     rmSync(join(this.pg.stateDir, CONTROL_FILE), { force: true });
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
+}
+
+/** A path segment that must be a whole number of milliseconds. */
+function milliseconds(v: string): number {
+  if (!/^\d+$/.test(v)) throw new FaultError(`latency must be a whole number of milliseconds, not "${v}"`);
+  return Number(v);
 }
 
 /** Sends one request to a running playground; throws with its message on failure. */

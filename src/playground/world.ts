@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { mergeKubeconfig } from '../kubeconfig.js';
+import { checkLatency } from './cluster/network/faults.js';
 import { SimulatedCluster, type ClusterState } from './cluster/simulated-cluster.js';
 import type { Timing } from './cluster/timing.js';
 import type { Topology } from './topology.js';
@@ -28,6 +29,12 @@ export interface ClusterStatus {
   region: string;
   zones: string[];
   state: ClusterState;
+  /** Its workloads accept connections and answer nothing (the API is unaffected). */
+  blackholed: boolean;
+  /** Added before every answer of its workloads (0: none). */
+  latencyMs: number;
+  /** Added, on top of latencyMs, by pods in these zones. */
+  zoneLatencyMs: Record<string, number>;
   api: string;
   nodes: { name: string; zone: string; up: boolean }[];
 }
@@ -98,28 +105,78 @@ export class Playground {
     await this.cluster(name).stop();
   }
 
-  /** Starts a stopped cluster, or reconnects an isolated one. */
+  /**
+   * Undoes every fault of the cluster: starts it if stopped, reconnects it if isolated, lifts a
+   * blackhole (held requests are then answered) and removes its latency. Zone faults stay.
+   */
   async startCluster(name: string): Promise<void> {
     const c = this.cluster(name);
+    c.network.setLatency(0);
+    c.network.setBlackholed(false);
     await c.start();
     mergeKubeconfig(this.kubeconfig, [c.kubeconfigEntry()]);
   }
 
   async isolateCluster(name: string): Promise<void> {
-    const c = this.cluster(name);
-    if (c.state === 'stopped') throw new FaultError(`cluster ${name} is stopped; start it before isolating it`);
+    const c = this.running(name, 'isolating it');
     await c.isolate();
   }
 
-  /** Powers off (or on) every node of a zone, in every cluster that has nodes there. */
+  /**
+   * The cluster's workloads (pods, load balancers, ingress addresses) accept connections and
+   * never answer, while its API keeps working: a data-plane failure the control plane cannot
+   * see. `startCluster` lifts it.
+   */
+  blackholeCluster(name: string): void {
+    this.running(name, 'blackholing it').network.setBlackholed(true);
+  }
+
+  /** Adds `ms` before every answer of the cluster's workloads (0 removes it); `startCluster` removes it too. */
+  setClusterLatency(name: string, ms: number): void {
+    this.running(name, 'slowing it down').network.setLatency(latency(ms));
+  }
+
+  /** Adds `ms` before every answer of pods on the zone's nodes, in every cluster (0 removes it; so does restoring the zone). */
+  setZoneLatency(zone: string, ms: number): string[] {
+    this.checkZone(zone);
+    const value = latency(ms);
+    const changed: string[] = [];
+    for (const c of this.clusters.values()) {
+      const nodes = c.spec.nodes.filter((n) => n.zone === zone);
+      if (nodes.length === 0) continue;
+      c.network.setZoneLatency(zone, value);
+      changed.push(...nodes.map((n) => `${c.name}/${n.name}`));
+    }
+    return changed;
+  }
+
+  /** Powers off (or on) every node of a zone, in every cluster that has nodes there; restoring also removes the zone's latency. */
   setZone(zone: string, up: boolean): string[] {
-    if (!this.zones().includes(zone)) throw new FaultError(`no zone named "${zone}"; zones: ${this.zones().join(', ')}`);
+    this.checkZone(zone);
+    if (up) this.clearZoneLatency([zone]);
     return this.setNodes((n) => n.zone === zone, up);
   }
 
+  /** setZone for every zone of the region. */
   setRegion(region: string, up: boolean): string[] {
     if (!this.regions().includes(region)) throw new FaultError(`no region named "${region}"; regions: ${this.regions().join(', ')}`);
+    if (up) this.clearZoneLatency(this.topology.clusters.flatMap((c) => c.nodes.filter((n) => n.region === region).map((n) => n.zone)));
     return this.setNodes((n) => n.region === region, up);
+  }
+
+  private checkZone(zone: string): void {
+    if (!this.zones().includes(zone)) throw new FaultError(`no zone named "${zone}"; zones: ${this.zones().join(', ')}`);
+  }
+
+  private clearZoneLatency(zones: string[]): void {
+    for (const c of this.clusters.values()) for (const z of zones) c.network.setZoneLatency(z, 0);
+  }
+
+  /** The cluster, which must not be stopped for the fault to be staged (`cluster start` would undo it). */
+  private running(name: string, doing: string): SimulatedCluster {
+    const c = this.cluster(name);
+    if (c.state === 'stopped') throw new FaultError(`cluster ${name} is stopped; start it before ${doing}`);
+    return c;
   }
 
   setNode(cluster: string, node: string, up: boolean): string[] {
@@ -147,6 +204,9 @@ export class Playground {
       region: c.spec.region,
       zones: c.spec.zones,
       state: c.state,
+      blackholed: c.network.blackholed,
+      latencyMs: c.network.latencyMs,
+      zoneLatencyMs: c.network.zoneLatencies(),
       api: c.url,
       nodes: c.spec.nodes.map((n) => ({ name: n.name, zone: n.zone, up: c.power.isUp(n.name) })),
     }));
@@ -174,3 +234,11 @@ export function timingForSize(t: Topology): Partial<Timing> | undefined {
 
 /** A fault request that names something that does not exist or cannot be done now. */
 export class FaultError extends Error {}
+
+function latency(ms: number): number {
+  try {
+    return checkLatency(ms);
+  } catch (e) {
+    throw new FaultError((e as Error).message);
+  }
+}

@@ -24,10 +24,24 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('')).join('\n');
 }
 
+/** running, stopped, isolated; "blackholed" for a running cluster whose workloads are blackholed. */
+function stateOf(c: ClusterStatus): string {
+  if (!c.blackholed || c.state === 'stopped') return c.state;
+  return c.state === 'running' ? 'blackholed' : `${c.state},blackholed`;
+}
+
+/** "100ms", "100ms, us-central1-b +50ms": the cluster's latency, then what zones add; "-" for none. */
+function latencyOf(c: ClusterStatus): string {
+  const parts = [...(c.latencyMs ? [`${c.latencyMs}ms`] : []), ...Object.entries(c.zoneLatencyMs ?? {}).map(([z, ms]) => `${z} +${ms}ms`)];
+  return parts.join(', ') || '-';
+}
+
+/** The clusters as a table; a LATENCY column when some cluster has latency. */
 export function formatStatus(clusters: ClusterStatus[]): string {
+  const withLatency = clusters.some((c) => latencyOf(c) !== '-');
   return table([
-    ['CLUSTER', 'REGION', 'ZONES', 'STATE', 'NODES UP', 'API'],
-    ...clusters.map((c) => [c.name, c.region, c.zones.join(','), c.state, `${c.nodes.filter((n) => n.up).length}/${c.nodes.length}`, c.api]),
+    ['CLUSTER', 'REGION', 'ZONES', 'STATE', 'NODES UP', ...(withLatency ? ['LATENCY'] : []), 'API'],
+    ...clusters.map((c) => [c.name, c.region, c.zones.join(','), stateOf(c), `${c.nodes.filter((n) => n.up).length}/${c.nodes.length}`, ...(withLatency ? [latencyOf(c)] : []), c.api]),
   ]);
 }
 
@@ -46,7 +60,7 @@ function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig:
     `  kubectl --context=${first.name} get nodes -L topology.kubernetes.io/zone`,
     `  kubectl --context=${first.name} create deployment web --image=nginx --replicas=3`,
     `  kubectl --context=${first.name} expose deployment web --type=LoadBalancer --port=80`,
-    `Faults: kubefed playground cluster stop|start|isolate NAME, zone fail|restore ZONE, region fail|restore REGION, node fail|restore CLUSTER NODE`,
+    `Faults: kubefed playground cluster stop|start|isolate|blackhole NAME, cluster latency NAME MS, zone fail|restore ZONE, zone latency ZONE MS, region fail|restore REGION, node fail|restore CLUSTER NODE`,
   ].join('\n');
 }
 
@@ -149,6 +163,12 @@ async function down(o: { stateDir: string }): Promise<void> {
   process.stdout.write(`Playground stopped (state kept in ${stateDir}).\n`);
 }
 
+/** A latency argument: a whole number of milliseconds. */
+function milliseconds(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`latency must be a whole number of milliseconds, not "${v}"`);
+  return Number(v);
+}
+
 async function fault(stateDir: string, path: string): Promise<void> {
   const r = await controlRequest(resolve(stateDir), 'POST', path);
   process.stdout.write(`${path.slice(1).replace(/\//g, ' ')}: ${(r.changed as string[]).join(', ') || 'nothing changed'}\n`);
@@ -179,23 +199,35 @@ export function playgroundCommand(): Command {
     process.stdout.write(formatStatus(st.clusters) + '\n');
   });
 
-  const cluster = pg.command('cluster').description('Stop, start or isolate one cluster.');
+  const cluster = pg.command('cluster').description('Stop, start, isolate, blackhole or slow down one cluster.');
   for (const [verb, what] of [
     ['stop', 'take the whole cluster away: its API refuses connections and its workloads stop answering'],
-    ['start', 'bring a stopped cluster back, or reconnect an isolated one'],
+    ['start', 'undo every fault of the cluster: bring it back if stopped, reconnect it if isolated, lift a blackhole, remove its latency'],
     ['isolate', 'make only its API unreachable from outside; its workloads keep serving'],
+    ['blackhole', 'its workloads (pods, load balancers, ingresses) accept connections and never answer; its API keeps working (undo: cluster start)'],
   ] as const) {
     stateDirOption(cluster.command(`${verb} <name>`).description(what)).action((name: string, o: { stateDir: string }) => fault(o.stateDir, `/clusters/${name}/${verb}`));
   }
+  stateDirOption(cluster.command('latency').description('add MS milliseconds before every answer of its workloads (0 removes it; so does cluster start)'))
+    .argument('<name>')
+    .argument('<ms>', 'milliseconds', milliseconds)
+    .action((name: string, ms: number, o: { stateDir: string }) => fault(o.stateDir, `/clusters/${name}/latency/${ms}`));
   for (const [noun, what] of [
     ['zone', 'every node in a zone'],
     ['region', 'every node in a region'],
   ] as const) {
-    const c = pg.command(noun).description(`Fail or restore ${what}.`);
+    const c = pg.command(noun).description(`Fail or restore ${what}${noun === 'zone' ? ', or slow it down' : ''}.`);
     stateDirOption(c.command(`fail <${noun}>`).description(`power off ${what}: nodes go NotReady, their pods stop answering`)).action((v: string, o: { stateDir: string }) =>
       fault(o.stateDir, `/${noun}s/${v}/fail`),
     );
-    stateDirOption(c.command(`restore <${noun}>`).description(`power ${what} back on`)).action((v: string, o: { stateDir: string }) => fault(o.stateDir, `/${noun}s/${v}/restore`));
+    stateDirOption(c.command(`restore <${noun}>`).description(`power ${what} back on and remove the latency of ${noun === 'zone' ? 'the zone' : 'its zones'}`)).action(
+      (v: string, o: { stateDir: string }) => fault(o.stateDir, `/${noun}s/${v}/restore`),
+    );
+    if (noun !== 'zone') continue;
+    stateDirOption(c.command('latency').description("add MS milliseconds before every answer of the pods on the zone's nodes, on top of their cluster's (0 removes it)"))
+      .argument('<zone>')
+      .argument('<ms>', 'milliseconds', milliseconds)
+      .action((zone: string, ms: number, o: { stateDir: string }) => fault(o.stateDir, `/zones/${zone}/latency/${ms}`));
   }
   const node = pg.command('node').description('Fail or restore one node.');
   stateDirOption(node.command('fail <cluster> <node>').description('power a node off')).action((c: string, n: string, o: { stateDir: string }) => fault(o.stateDir, `/nodes/${c}/${n}/fail`));

@@ -19,7 +19,8 @@
  * not-ready and exit-code are read when they matter, so `kubectl annotate` changes running pods;
  * ready-after-ms, crash-after-ms and run-ms apply from a container's next start:
  *
- *   playground.kubefed.io/latency-ms: "200"     added latency of every HTTP answer
+ *   playground.kubefed.io/latency-ms: "200"     added latency of every HTTP answer (on top of
+ *                                               the cluster's and zone's, network/faults.ts)
  *   playground.kubefed.io/error-rate: "0.1"     share of requests (0..1) answered 500
  *   playground.kubefed.io/not-ready: "true"     containers never become ready (removing the
  *                                               annotation makes them ready again)
@@ -769,11 +770,13 @@ export class Kubelet extends Controller implements ClusterComponent {
             image: c.image,
             podIP: ip,
           },
+          // The pod's own latency and the network's (cluster and zone faults) add up.
           behaviour: () => ({
-            latencyMs: Math.max(0, num(run.annotations[LATENCY_ANNOTATION]) ?? 0),
+            latencyMs: Math.max(0, num(run.annotations[LATENCY_ANNOTATION]) ?? 0) + (this.runtime.network?.latencyFor(this.node.zone) ?? 0),
             errorRate: Math.min(1, Math.max(0, num(run.annotations[ERROR_RATE_ANNOTATION]) ?? 0)),
           }),
           onRequest: (line) => this.runtime.logs.append(run.namespace, run.name, c.name, line),
+          network: this.runtime.network,
         });
         if (!wanted() || c.servers.has(port)) {
           await server.close();

@@ -4,10 +4,13 @@
  * Federation v1 demo's nginx page ("Welcome to the global site! You are being served from
  * <zone>") when the client prefers HTML. `/healthz` and `/readyz` answer "ok" for probes.
  * Behaviour (added latency, a share of 500s) is read per request, so pod annotations changed
- * at run time take effect at once.
+ * at run time take effect at once; an answer is never sent before its latency has passed.
+ * While the cluster's network is blackholed (network/faults.ts) requests are held unanswered
+ * and connections are neither answered nor closed by the server (not even when idle).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { atLeastAfter, holdWhileBlackholed, type BlackholeGate } from './network/faults.js';
 
 export interface PodIdentity {
   pod: string;
@@ -33,6 +36,8 @@ export interface PodServerOptions {
   port: number;
   identity: PodIdentity;
   behaviour: () => PodBehaviour;
+  /** The cluster network's blackhole, if it can have one. */
+  network?: BlackholeGate;
   /** Called with an nginx-style access log line per answered request. */
   onRequest?: (line: string) => void;
 }
@@ -113,7 +118,7 @@ const clientIP = (req: IncomingMessage) => (req.socket.remoteAddress ?? '-').rep
 export function startPodServer(opts: PodServerOptions): Promise<PodServer> {
   const { identity } = opts;
   const sockets = new Set<Socket>();
-  const pending = new Set<NodeJS.Timeout>();
+  const pending = new Set<() => void>();
   let closed = false;
 
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
@@ -164,17 +169,30 @@ export function startPodServer(opts: PodServerOptions): Promise<PodServer> {
     );
   };
 
+  const after = (ms: number, fn: () => void): void => {
+    const cancel = atLeastAfter(ms, () => {
+      pending.delete(cancel);
+      fn();
+    });
+    pending.add(cancel);
+  };
+
+  const { network } = opts;
+  // Idle keep-alive connections are not closed while blackholed (that FIN would be lost).
+  let unsubscribe: (() => void) | undefined;
+  // A blackholed server answers nothing, at the time of the answer too (latency may have started before).
+  const respond = (req: IncomingMessage, res: ServerResponse) =>
+    holdWhileBlackholed(network, res, () => {
+      if (!closed) answer(req, res);
+    });
   const server = createServer((req, res) => {
     // Drain the body (if any) before answering, like a real server would.
     req.resume();
-    const { latencyMs } = opts.behaviour();
-    if (latencyMs > 0) {
-      const t = setTimeout(() => {
-        pending.delete(t);
-        if (!closed) answer(req, res);
-      }, latencyMs);
-      pending.add(t);
-    } else answer(req, res);
+    holdWhileBlackholed(network, res, () => {
+      const { latencyMs } = opts.behaviour();
+      if (latencyMs > 0) after(latencyMs, () => respond(req, res));
+      else respond(req, res);
+    });
   });
   server.keepAliveTimeout = 65_000;
   server.on('connection', (s: Socket) => {
@@ -185,10 +203,12 @@ export function startPodServer(opts: PodServerOptions): Promise<PodServer> {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  server.on('clientError', (_err, socket: Socket) =>
+    holdWhileBlackholed(network, socket, () => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    }),
+  );
 
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
@@ -198,12 +218,16 @@ export function startPodServer(opts: PodServerOptions): Promise<PodServer> {
     const onListening = () => {
       server.removeListener('error', onError);
       server.on('error', () => {});
+      unsubscribe = network?.onChange((on) => {
+        if (on) for (const s of sockets) s.setTimeout(0);
+      });
       resolve({
         close: () =>
           new Promise<void>((done) => {
             if (closed) return done();
             closed = true;
-            for (const t of pending) clearTimeout(t);
+            unsubscribe?.();
+            for (const cancel of pending) cancel();
             pending.clear();
             server.close(() => done());
             for (const s of sockets) s.destroy();

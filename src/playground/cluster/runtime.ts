@@ -10,6 +10,7 @@ import type { PodLogSource } from '../../apiserver/handlers/subresources.js';
 import type { Api } from '../../apiserver/rest/context.js';
 import type { ClusterAddresses } from '../addresses.js';
 import { InternalClient } from './client.js';
+import type { NetworkFaults } from './network/faults.js';
 import type { Timing } from './timing.js';
 
 export interface NodeCapacity {
@@ -119,6 +120,8 @@ export interface ClusterRuntime {
   log: Logger;
   power: NodePower;
   logs: PodLogStore;
+  /** Faults of the cluster's data plane (blackhole, latency); none when absent. */
+  network?: NetworkFaults;
   /** A client whose writes and events are attributed to `manager` (e.g. "kube-scheduler"). */
   client(manager: string): InternalClient;
 }

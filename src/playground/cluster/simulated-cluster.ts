@@ -3,7 +3,8 @@
  * storage) plus the behaviour of a cluster: kubelets on simulated nodes whose pods really
  * serve HTTP, a scheduler, the workload controllers, endpoints, load balancers and an ingress
  * controller. It can be stopped (API and workloads gone), isolated (API unreachable, workloads
- * serving), and have its nodes powered off and on.
+ * serving), have its data plane blackholed or slowed (`network`: workloads silent or late, API
+ * unaffected), and have its nodes powered off and on.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -21,6 +22,7 @@ import { ReplicaSetController } from './controllers/replicaset.js';
 import { StatefulSetController } from './controllers/statefulset.js';
 import { Kubelet } from './kubelet.js';
 import { IngressController } from './network/ingress.js';
+import { NetworkFaults } from './network/faults.js';
 import { LoadBalancerController } from './network/load-balancer.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { NodePower, PodLogStore, type ClusterComponent, type ClusterRuntime, type ClusterSpec } from './runtime.js';
@@ -42,6 +44,8 @@ export class SimulatedCluster {
   readonly addresses: ClusterAddresses;
   readonly power = new NodePower();
   readonly logs = new PodLogStore();
+  /** Blackhole and latency of the workloads (the playground's `cluster start` lifts them). */
+  readonly network = new NetworkFaults();
   readonly timing: Timing;
   private server: ApiServer | undefined;
   private components: ClusterComponent[] = [];
@@ -97,6 +101,7 @@ export class SimulatedCluster {
       log,
       power: this.power,
       logs: this.logs,
+      network: this.network,
       client: (manager) => new InternalClient(api, manager),
     };
     this.components = [

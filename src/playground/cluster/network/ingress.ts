@@ -23,6 +23,10 @@
  * X-Forwarded-Proto, X-Forwarded-Host, X-Forwarded-Port and X-Real-IP set. A request without a
  * body using an idempotent method is retried once on another endpoint when the connection to
  * the first fails before a response. WebSocket and other Upgrade requests are tunnelled.
+ *
+ * Network faults of the cluster (faults.ts): while blackholed, requests (and upgrades) are held
+ * unanswered and connections are not closed by the ingress, until the blackhole lifts; the
+ * ingress's own answers (404, 503) wait the cluster's latency, proxied answers the pods'.
  */
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -31,6 +35,7 @@ import { INGRESS_CLASSES, INGRESSES, isConflict, SERVICES } from '../client.js';
 import { Controller, keyOf, splitKey } from '../controller.js';
 import type { ClusterRuntime } from '../runtime.js';
 import { ClientAffinity, findServicePort, pickForService, readyBackends, RoundRobin, type Backend } from './backends.js';
+import { atLeastAfter, holdWhileBlackholed } from './faults.js';
 
 export const INGRESS_CLASS_NAME = 'playground';
 export const INGRESS_CONTROLLER_NAME = 'kubefed.io/playground-ingress';
@@ -213,6 +218,9 @@ export class IngressController extends Controller {
   private readonly agents = new Map<string, { agent: Agent; used: number }>();
   private readonly rr = new Map<string, RoundRobin>();
   private readonly affinity = new Map<string, ClientAffinity>();
+  /** Client connections of every listener (their idle timeouts are lifted while blackholed). */
+  private readonly connections = new Set<Socket>();
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly runtime: ClusterRuntime) {
     super(runtime.client(MANAGER), 'ingress', { concurrency: 2 });
@@ -238,6 +246,10 @@ export class IngressController extends Controller {
       for (const ing of this.client.list(INGRESSES)) this.queue.add(keyOf(ing));
     });
     this.queue.add(CLASS_KEY);
+    // A FIN for an idle keep-alive connection would not get out of a blackholed network.
+    this.unsubscribe = this.runtime.network?.onChange((on) => {
+      if (on) for (const s of this.connections) s.setTimeout(0);
+    });
     for (const ing of this.client.list(INGRESSES)) {
       if (this.handles(ing)) for (const ip of statusIPs(ing)) if (this.inRange(ip) && !this.owners.has(ip)) this.owners.set(ip, keyOf(ing));
       this.queue.add(keyOf(ing));
@@ -256,6 +268,7 @@ export class IngressController extends Controller {
 
   override async stop(): Promise<void> {
     super.stop();
+    this.unsubscribe?.();
     await this.idle();
     const all = [...this.served.values()];
     this.served.clear();
@@ -469,10 +482,16 @@ export class IngressController extends Controller {
     server.headersTimeout = 60_000;
     server.requestTimeout = 0;
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(key, port, req, socket, head));
-    server.on('clientError', (_err, socket: Socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+    server.on('connection', (s: Socket) => {
+      this.connections.add(s);
+      s.once('close', () => this.connections.delete(s));
     });
+    server.on('clientError', (_err, socket: Socket) =>
+      holdWhileBlackholed(this.runtime.network, socket, () => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        else socket.destroy();
+      }),
+    );
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => {
         server.removeListener('listening', onListening);
@@ -490,11 +509,26 @@ export class IngressController extends Controller {
   }
 
   private handle(key: string, listenPort: number, req: IncomingMessage, res: ServerResponse): void {
+    const network = this.runtime.network;
+    if (network?.blackholed) {
+      holdWhileBlackholed(network, res, () => this.handle(key, listenPort, req, res));
+      return;
+    }
     const t = this.target(key, req);
     if (!t || 'status' in t) {
       req.resume();
-      if (t?.status === 503) plain(res, 503, '503 Service Temporarily Unavailable\n');
-      else plain(res, 404, NOT_FOUND_BODY);
+      const answer = () => {
+        if (t?.status === 503) plain(res, 503, '503 Service Temporarily Unavailable\n');
+        else plain(res, 404, NOT_FOUND_BODY);
+      };
+      if (!network?.latencyMs) answer();
+      else {
+        const cancel = atLeastAfter(network.latencyMs, () => {
+          res.off('close', cancel);
+          holdWhileBlackholed(network, res, answer);
+        });
+        res.once('close', cancel);
+      }
       return;
     }
     const method = req.method ?? 'GET';
@@ -549,6 +583,10 @@ export class IngressController extends Controller {
   /** Upgrade requests (WebSocket): tunnel the connection to a backend after forwarding the request head. */
   private upgrade(key: string, listenPort: number, req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => {});
+    holdWhileBlackholed(this.runtime.network, socket, () => this.tunnel(key, listenPort, req, socket, head));
+  }
+
+  private tunnel(key: string, listenPort: number, req: IncomingMessage, socket: Socket, head: Buffer): void {
     const t = this.target(key, req);
     if (!t || 'status' in t) {
       const status = t?.status === 503 ? '503 Service Temporarily Unavailable' : '404 Not Found';

@@ -23,6 +23,8 @@
  *   only make deleting a Service hang while the cluster's controllers are not running. (It
  *   removes that finalizer if it finds it, e.g. on a Service copied from a real cluster.)
  * - Only TCP is forwarded; UDP and SCTP ports get an UnsupportedProtocol warning.
+ * - A blackholed cluster network (faults.ts) holds connections silently; the pods behind add
+ *   the cluster's latency.
  * - Ports below 1024 need root (or CAP_NET_BIND_SERVICE); when listening is refused the error
  *   is logged and recorded as a Warning event, and the other ports keep working.
  */
@@ -212,6 +214,7 @@ export class LoadBalancerController extends Controller {
     return startTcpProxy({
       ip: lb.ip,
       port,
+      network: this.runtime.network,
       pickBackend: ({ remoteAddress, tried }) => {
         const svc = this.client.get(SERVICES, namespace, name);
         if (!svc || !isLoadBalancer(svc)) return undefined;

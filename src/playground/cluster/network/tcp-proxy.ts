@@ -8,8 +8,17 @@
  * "connection reset by peer"), which is what cloud TCP load balancers do for a forwarding rule
  * with no healthy backends. A backend that cannot be connected to is replaced by another pick
  * once (the picker is told which backends were tried), before the client is reset.
+ *
+ * While the network is blackholed (faults.ts), new connections are accepted and held: what the
+ * client sends is kept (up to HOLD_BUFFER bytes) and forwarded once the blackhole lifts, and
+ * nothing is sent back; a client closing a held connection has it closed. Established
+ * connections stop forwarding in both directions until the blackhole lifts.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { holdWhileBlackholed, type BlackholeGate } from './faults.js';
+
+/** What a held connection reads before it stops reading (as a full receive window). */
+const HOLD_BUFFER = 256 * 1024;
 
 export interface TcpBackend {
   host: string;
@@ -31,6 +40,8 @@ export interface TcpProxyOptions {
   retries?: number;
   /** Giving up on a backend that does not accept the connection (default 3 s). */
   connectTimeoutMs?: number;
+  /** The network's blackhole, if it can have one. */
+  network?: BlackholeGate;
 }
 
 export interface TcpProxy {
@@ -59,10 +70,27 @@ export function startTcpProxy(opts: TcpProxyOptions): Promise<TcpProxy> {
   const retries = opts.retries ?? 1;
   const connectTimeoutMs = opts.connectTimeoutMs ?? 3_000;
   let closed = false;
+  const { network } = opts;
+  /** Spliced connections, which stop flowing while the network is blackholed. */
+  const pairs = new Set<[Socket, Socket]>();
+  const flow = ([client, up]: [Socket, Socket], on: boolean) => {
+    if (on) {
+      client.pipe(up);
+      up.pipe(client);
+    } else {
+      client.unpipe(up);
+      up.unpipe(client);
+      client.pause();
+      up.pause();
+    }
+  };
 
   const splice = (client: Socket, up: Socket) => {
-    client.pipe(up);
-    up.pipe(client);
+    const pair: [Socket, Socket] = [client, up];
+    pairs.add(pair);
+    client.once('close', () => pairs.delete(pair));
+    up.once('close', () => pairs.delete(pair));
+    if (!network?.blackholed) flow(pair, true);
     // Any error on one side resets the other; a clean close on both ends ends everything.
     client.on('error', () => reset(up));
     up.on('error', () => reset(client));
@@ -121,8 +149,32 @@ export function startTcpProxy(opts: TcpProxyOptions): Promise<TcpProxy> {
         else reset(client);
       });
     };
-    attempt();
+    if (network?.blackholed) hold(client, attempt);
+    else attempt();
   };
+
+  /** Keeps a new connection (reading what it sends) until the blackhole lifts, then carries on. */
+  const hold = (client: Socket, then: () => void) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (d: Buffer) => {
+      chunks.push(d);
+      size += d.length;
+      if (size >= HOLD_BUFFER) client.pause();
+    };
+    const onEnd = () => client.destroy();
+    client.on('data', onData);
+    client.once('end', onEnd);
+    client.resume();
+    holdWhileBlackholed(network, client, () => {
+      client.off('data', onData);
+      client.off('end', onEnd);
+      client.pause();
+      if (chunks.length) client.unshift(Buffer.concat(chunks));
+      if (!client.destroyed) then();
+    });
+  };
+  let unsubscribe: (() => void) | undefined;
 
   const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, handle);
 
@@ -134,6 +186,9 @@ export function startTcpProxy(opts: TcpProxyOptions): Promise<TcpProxy> {
     const onListening = () => {
       server.removeListener('error', onError);
       server.on('error', () => {});
+      unsubscribe = network?.onChange((on) => {
+        for (const p of pairs) flow(p, !on);
+      });
       const addr = server.address();
       resolve({
         ip: opts.ip,
@@ -143,6 +198,7 @@ export function startTcpProxy(opts: TcpProxyOptions): Promise<TcpProxy> {
           new Promise<void>((done) => {
             if (closed) return done();
             closed = true;
+            unsubscribe?.();
             server.close(() => done());
             for (const s of clients) s.destroy();
             for (const s of upstreams) s.destroy();
