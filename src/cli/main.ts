@@ -4,6 +4,7 @@ import { apiserverCommand } from './commands/apiserver.js';
 import { initCommand, stopCommandDef } from './commands/init.js';
 import { joinCommand, unjoinCommand } from './commands/join.js';
 import { playgroundCommand } from './commands/playground.js';
+import { edgeCommand } from './commands/edge.js';
 import { disableCommand, enableCommand } from './commands/enable.js';
 import { federateCommand } from './commands/federate.js';
 import { orphaningDeletionCommand } from './commands/orphaning-deletion.js';
@@ -27,6 +28,7 @@ program.addCommand(enableCommand());
 program.addCommand(disableCommand());
 program.addCommand(federateCommand());
 program.addCommand(orphaningDeletionCommand());
+program.addCommand(edgeCommand());
 program.addCommand(joinCommand());
 program.addCommand(unjoinCommand());
 

@@ -51,13 +51,15 @@ export class ControlServer {
     private readonly onShutdown: () => void,
     /** URL of the playground's federation API, if it runs one. */
     private readonly federation?: string,
+    /** Address of the playground's global edge, if it runs one. */
+    private readonly edge?: string,
   ) {}
 
   async start(): Promise<ControlInfo> {
     const socket = socketPath(this.pg.stateDir);
     rmSync(socket, { force: true });
     const routes: [RegExp, Handler][] = [
-      [/^GET \/status$/, () => ({ clusters: this.pg.status(), regions: this.pg.regions(), zones: this.pg.zones(), kubeconfig: this.pg.kubeconfig, ...(this.federation ? { federation: this.federation } : {}) })],
+      [/^GET \/status$/, () => ({ clusters: this.pg.status(), regions: this.pg.regions(), zones: this.pg.zones(), kubeconfig: this.pg.kubeconfig, ...(this.federation ? { federation: this.federation } : {}), ...(this.edge ? { edge: this.edge } : {}) })],
       [/^POST \/clusters\/([^/]+)\/stop$/, async ([n]) => (await this.pg.stopCluster(n!), { changed: [n] })],
       [/^POST \/clusters\/([^/]+)\/start$/, async ([n]) => (await this.pg.startCluster(n!), { changed: [n] })],
       [/^POST \/clusters\/([^/]+)\/isolate$/, async ([n]) => (await this.pg.isolateCluster(n!), { changed: [n] })],

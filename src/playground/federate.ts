@@ -5,7 +5,7 @@
  * members and federation use both cores and a crash of one leaves the other; tests may run it
  * in-process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { KubeClient, kubeConfigFor } from '../federation/client/kube-client.js';
@@ -13,7 +13,9 @@ import { joinCluster } from '../federation/clusters/join.js';
 import { ControlPlane, type ControlPlaneOptions } from '../federation/controlplane.js';
 import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../federation/crds/federation-crds.js';
 import { mergeKubeconfig } from '../kubeconfig.js';
-import { applyPlaygroundTrafficSettings } from './traffic-settings.js';
+import { writeEdgeKubeconfig } from '../federation/traffic/edge-credentials.js';
+import { spawnService, type ServiceProcess } from './child-process.js';
+import { applyPlaygroundTrafficSettings, PLAYGROUND_EDGE_ADDRESS } from './traffic-settings.js';
 import type { Playground } from './world.js';
 
 export const FEDERATION_CONTEXT = 'federation';
@@ -21,8 +23,8 @@ export const FEDERATION_CONTEXT = 'federation';
 export type PlaygroundFederationOptions = Partial<Omit<ControlPlaneOptions, 'logger'>>;
 
 /** Joins every playground cluster not yet joined to the federation, and says where its clients are. */
-export async function joinPlaygroundClusters(federation: KubeClient, pg: Playground, logger: Logger): Promise<void> {
-  await applyPlaygroundTrafficSettings(federation, [...pg.clusters.values()].map((c) => c.spec));
+export async function joinPlaygroundClusters(federation: KubeClient, pg: Playground, logger: Logger, edgeAddress = PLAYGROUND_EDGE_ADDRESS): Promise<void> {
+  await applyPlaygroundTrafficSettings(federation, [...pg.clusters.values()].map((c) => c.spec), edgeAddress);
   await Promise.all(
     [...pg.clusters.values()].map(async (c) => {
       if (await federation.get(CORE_API_VERSION, 'KubeFedCluster', KUBEFED_NAMESPACE, c.name)) return;
@@ -38,10 +40,10 @@ export async function joinPlaygroundClusters(federation: KubeClient, pg: Playgro
 }
 
 /** In-process: starts the control plane (state under `<stateDir>/federation`), joins new clusters and writes context "federation". */
-export async function startPlaygroundFederation(pg: Playground, logger: Logger, o: PlaygroundFederationOptions = {}): Promise<ControlPlane> {
+export async function startPlaygroundFederation(pg: Playground, logger: Logger, o: PlaygroundFederationOptions = {}, edgeAddress = PLAYGROUND_EDGE_ADDRESS): Promise<ControlPlane> {
   const cp = await ControlPlane.start({ dataDir: join(pg.stateDir, 'federation'), storageSync: 'normal', ...o, logger });
   try {
-    await joinPlaygroundClusters(cp.client, pg, logger);
+    await joinPlaygroundClusters(cp.client, pg, logger, edgeAddress);
     mergeKubeconfig(pg.kubeconfig, [cp.kubeconfigEntry(FEDERATION_CONTEXT)], { makeCurrent: true });
     return cp;
   } catch (e) {
@@ -57,37 +59,46 @@ export interface FederationProcess {
 }
 
 /** As a child process of the `kubefed` CLI at `cli`: resolves once it serves and every cluster is joined; "federation" is the current context, as in-process. */
-export async function spawnPlaygroundFederation(pg: Playground, logger: Logger, cli: string): Promise<FederationProcess> {
-  const child = spawn(process.execPath, [cli, 'init', FEDERATION_CONTEXT, '--foreground', '--state-dir', join(pg.stateDir, 'federation'), '--kubeconfig', pg.kubeconfig, '--make-current', '--storage-sync', 'normal'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /serving at (\S+);/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the federation control plane exited (code ${code}) ${out.trim()}`)));
-  });
-  child.on('exit', (code, signal) => logger.error({ code, signal }, 'the federation control plane exited'));
-  const stop = async () => {
-    child.removeAllListeners('exit');
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(t);
-  };
+export async function spawnPlaygroundFederation(pg: Playground, logger: Logger, cli: string, edgeAddress = PLAYGROUND_EDGE_ADDRESS): Promise<FederationProcess> {
+  const p = await spawnService(
+    'the federation control plane',
+    cli,
+    ['init', FEDERATION_CONTEXT, '--foreground', '--state-dir', join(pg.stateDir, 'federation'), '--kubeconfig', pg.kubeconfig, '--make-current', '--storage-sync', 'normal'],
+    /serving at (\S+);/,
+    logger,
+  );
   const client = KubeClient.fromKubeconfig(pg.kubeconfig, FEDERATION_CONTEXT);
   try {
-    await joinPlaygroundClusters(client, pg, logger);
+    await joinPlaygroundClusters(client, pg, logger, edgeAddress);
   } catch (e) {
-    await stop();
+    await p.stop();
     throw e;
   } finally {
     client.close();
   }
-  return { url, child, stop };
+  return { url: p.ready[1]!, child: p.child, stop: p.stop };
+}
+
+/** The edge's admin port in the playground (on the edge address). */
+export const PLAYGROUND_EDGE_ADMIN_PORT = 9180;
+
+/**
+ * The global edge as a child process, with the federation's read-only edge identity (a
+ * kubeconfig in the state directory), serving HTTP on :80 and HTTPS on :443 of `address`.
+ */
+export async function spawnPlaygroundEdge(pg: Playground, logger: Logger, cli: string, address = PLAYGROUND_EDGE_ADDRESS): Promise<ServiceProcess> {
+  const kubeconfig = join(pg.stateDir, 'edge.kubeconfig');
+  const admin = KubeClient.fromKubeconfig(pg.kubeconfig, FEDERATION_CONTEXT);
+  try {
+    await writeEdgeKubeconfig(admin, kubeconfig);
+  } finally {
+    admin.close();
+  }
+  return spawnService(
+    'the global edge',
+    cli,
+    ['edge', '--kubeconfig', kubeconfig, '--context', 'kubefed-edge', '--http-address', `${address}:80`, '--https-address', `${address}:443`, '--admin-address', `${address}:${PLAYGROUND_EDGE_ADMIN_PORT}`],
+    /edge serving: .*\n/,
+    logger,
+  );
 }

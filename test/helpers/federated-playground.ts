@@ -14,11 +14,18 @@ import { defaultTopology } from '../../src/playground/topology.js';
 import { Playground } from '../../src/playground/world.js';
 import { kubectl, type KubectlResult } from './kubectl.js';
 import { FAST_TIMING } from './playground-network.js';
+import { edgeAddress } from './octets.js';
+import { writeEdgeKubeconfig } from '../../src/federation/traffic/edge-credentials.js';
+import { EdgeService, type EdgeServiceOptions } from '../../src/traffic/edge-service.js';
+import type { Topology } from '../../src/playground/topology.js';
 
 export interface FederatedPlayground {
   dir: string;
   pg: Playground;
   cp: ControlPlane;
+  /** The global edge (with `edge: true`), serving HTTP on :80 and HTTPS on :443 of `edgeAddress`. */
+  edge?: EdgeService;
+  edgeAddress: string;
   kubeconfig: string;
   clusters: string[];
   /** kubectl with the playground's kubeconfig. */
@@ -30,30 +37,50 @@ export interface FederatedPlayground {
 }
 
 /** `names` renames the default topology's clusters (seed 004 calls them earth and vulcan). */
-export async function startFederatedPlayground(o: { clusters: number; nodes?: number; firstOctet: number; names?: string[]; federation?: PlaygroundFederationOptions }): Promise<FederatedPlayground> {
+export async function startFederatedPlayground(o: { clusters: number; nodes?: number; firstOctet: number; names?: string[]; federation?: PlaygroundFederationOptions; edge?: boolean | Omit<EdgeServiceOptions, 'client' | 'log'>; topology?: (t: Topology) => void }): Promise<FederatedPlayground> {
   const dir = mkdtempSync(join(tmpdir(), 'kubefed-fedpg-'));
   const logger = pino({ level: process.env.KUBEFED_TEST_LOG ?? 'silent' });
   const topology = defaultTopology(o.clusters, o.nodes ?? 1, undefined, o.firstOctet);
   topology.timing = { ...FAST_TIMING };
+  o.topology?.(topology);
   o.names?.forEach((n, i) => {
     const c = topology.clusters[i];
     if (c) topology.clusters[i] = { ...c, name: n, nodes: c.nodes.map((node) => ({ ...node, name: node.name.replace(c.name, n) })) };
   });
   const pg = await Playground.up({ stateDir: join(dir, 'playground'), topology, logger });
   let cp: ControlPlane;
+  const address = edgeAddress();
   try {
-    cp = await startPlaygroundFederation(pg, logger, { clusterHealth: { probePeriodMs: 1_000, probeTimeoutMs: 1_000, failureThreshold: 2 }, retryMs: 500, ...(o.federation ?? {}) });
+    cp = await startPlaygroundFederation(pg, logger, { clusterHealth: { probePeriodMs: 1_000, probeTimeoutMs: 1_000, failureThreshold: 2 }, retryMs: 500, ...(o.federation ?? {}) }, address);
   } catch (e) {
     await pg.down();
     throw e;
   }
   const kubeconfig = pg.kubeconfig;
+  let edge: EdgeService | undefined;
+  let edgeClient: KubeClient | undefined;
+  if (o.edge) {
+    // The edge runs as a user would run it: with the federation's read-only edge identity.
+    const edgeKubeconfig = join(dir, 'edge.kubeconfig');
+    await writeEdgeKubeconfig(cp.client, edgeKubeconfig);
+    edgeClient = KubeClient.fromKubeconfig(edgeKubeconfig, 'kubefed-edge');
+    edge = await EdgeService.start({
+      client: edgeClient,
+      log: logger,
+      http: { host: address, port: 80 },
+      https: { host: address, port: 443 },
+      admin: { host: address, port: 0 },
+      ...(typeof o.edge === 'object' ? o.edge : {}),
+    });
+  }
   const members = new Map<string, KubeClient>();
   const k = (args: string[], input?: string) => kubectl(['--kubeconfig', kubeconfig, ...args], { cacheDir: join(dir, 'kubectl-cache'), ...(input !== undefined ? { input } : {}) });
   return {
     dir,
     pg,
     cp,
+    ...(edge ? { edge } : {}),
+    edgeAddress: address,
     kubeconfig,
     clusters: [...pg.clusters.keys()],
     k,
@@ -69,6 +96,8 @@ export async function startFederatedPlayground(o: { clusters: number; nodes?: nu
     },
     async stop() {
       for (const c of members.values()) c.close();
+      await edge?.close();
+      edgeClient?.close();
       await cp.close();
       await pg.down();
       rmSync(dir, { recursive: true, force: true });

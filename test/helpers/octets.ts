@@ -25,3 +25,11 @@ export function reserveOctets(count = 1): number {
   next += count;
   return first;
 }
+
+/**
+ * This worker's global edge address (127.0.100.1 is the default playground's): edges of
+ * parallel test files never share one.
+ */
+export function edgeAddress(): string {
+  return `127.0.100.${slot + 2}`;
+}

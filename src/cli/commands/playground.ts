@@ -7,7 +7,9 @@ import pino from 'pino';
 import { ControlServer, controlRequest, isAlive, readControlInfo } from '../../playground/control.js';
 import { DEFAULT_CLUSTERS, DEFAULT_NODES, defaultTopology, loadTopologyFile } from '../../playground/topology.js';
 import { Playground, type ClusterStatus } from '../../playground/world.js';
-import { FEDERATION_CONTEXT, spawnPlaygroundFederation, type FederationProcess } from '../../playground/federate.js';
+import { FEDERATION_CONTEXT, PLAYGROUND_EDGE_ADMIN_PORT, spawnPlaygroundEdge, spawnPlaygroundFederation, type FederationProcess } from '../../playground/federate.js';
+import type { ServiceProcess } from '../../playground/child-process.js';
+import { PLAYGROUND_EDGE_ADDRESS } from '../../playground/traffic-settings.js';
 
 export const DEFAULT_STATE_DIR = '.kubefed/playground';
 
@@ -45,7 +47,7 @@ export function formatStatus(clusters: ClusterStatus[]): string {
   ]);
 }
 
-function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig: string; federation?: string }, seconds?: number): string {
+function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig: string; federation?: string; edge?: string }, seconds?: number): string {
   const nodes = pg.clusters.reduce((a, c) => a + c.nodes.length, 0);
   const first = pg.clusters.find((c) => c.name === 'gce-asia-east1-a') ?? pg.clusters[0]!;
   return [
@@ -53,7 +55,9 @@ function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig:
     '',
     formatStatus(pg.clusters),
     '',
-    ...(pg.federation ? [`Federation: ${pg.federation}, every cluster joined (context "${FEDERATION_CONTEXT}")`, ''] : []),
+    ...(pg.federation ? [`Federation: ${pg.federation}, every cluster joined (context "${FEDERATION_CONTEXT}")`] : []),
+    ...(pg.edge ? [`Global address: http://${pg.edge}/ and https://${pg.edge}/ (the edge; where requests go: kubefed edge status --admin-address ${pg.edge}:${PLAYGROUND_EDGE_ADMIN_PORT})`, `  a client in a zone: curl --interface 127.<octet of a cluster in that zone>.250.1 http://${pg.edge}/`] : []),
+    ...(pg.federation ? [''] : []),
     `Kubeconfig: ${pg.kubeconfig} (one context per cluster${pg.federation ? `, and "${FEDERATION_CONTEXT}"` : ''})`,
     `  export KUBECONFIG=${pg.kubeconfig}`,
     ...(pg.federation ? [`  kubectl --context=${FEDERATION_CONTEXT} get clusters`, `  kubectl --context=${FEDERATION_CONTEXT} create deployment web --image=nginx --replicas=9`] : []),
@@ -74,6 +78,8 @@ interface UpOptions {
   reset?: boolean;
   verbose?: boolean;
   federation: boolean;
+  edge: boolean;
+  edgeAddress: string;
   firstOctet?: number;
 }
 
@@ -94,10 +100,13 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
   if (o.reset) rmSync(join(stateDir, 'federation'), { recursive: true, force: true });
   const pg = await Playground.up({ stateDir, topology, ...(o.kubeconfig ? { kubeconfig: resolve(o.kubeconfig) } : {}), logger, ...(o.reset ? { reset: true } : {}) });
   let federation: FederationProcess | undefined;
+  let edge: ServiceProcess | undefined;
   if (o.federation) {
     try {
-      federation = await spawnPlaygroundFederation(pg, logger, process.argv[1]!);
+      federation = await spawnPlaygroundFederation(pg, logger, process.argv[1]!, o.edgeAddress);
+      if (o.edge) edge = await spawnPlaygroundEdge(pg, logger, process.argv[1]!, o.edgeAddress);
     } catch (e) {
+      await federation?.stop();
       await pg.down();
       throw e;
     }
@@ -108,13 +117,14 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
     stopping = true;
     process.stdout.write('\nStopping the playground...\n');
     await control.stop();
+    await edge?.stop();
     await federation?.stop();
     await pg.down();
     process.exit(0);
   };
-  const control = new ControlServer(pg, () => void shutdown(), federation?.url);
+  const control = new ControlServer(pg, () => void shutdown(), federation?.url, edge ? o.edgeAddress : undefined);
   await control.start();
-  process.stdout.write(summary({ clusters: pg.status(), regions: pg.regions(), kubeconfig: pg.kubeconfig, ...(federation ? { federation: federation.url } : {}) }, pg.startSeconds) + '\n');
+  process.stdout.write(summary({ clusters: pg.status(), regions: pg.regions(), kubeconfig: pg.kubeconfig, ...(federation ? { federation: federation.url } : {}), ...(edge ? { edge: o.edgeAddress } : {}) }, pg.startSeconds) + '\n');
   if (!process.env.KUBEFED_PLAYGROUND_DETACHED) process.stdout.write('Press Ctrl-C to stop.\n');
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
@@ -188,6 +198,8 @@ export function playgroundCommand(): Command {
       .option('-d, --detach', 'run in the background')
       .option('--reset', 'discard the world stored in the state directory and create a new one')
       .option('--no-federation', 'only the clusters: no federation control plane')
+      .option('--no-edge', 'no global ingress edge')
+      .option('--edge-address <ip>', 'address of the global edge (HTTP :80, HTTPS :443)', PLAYGROUND_EDGE_ADDRESS)
       .option('--first-octet <n>', 'cluster i serves on 127.<n+i>.0.0/16 (default 10)', positiveInt('--first-octet'))
       .option('-v, --verbose', 'log what every cluster does'),
   ).action((o: UpOptions) => up(o, process.argv.slice(2)));

@@ -8,41 +8,22 @@
  * report): what cannot be used becomes a Problem naming the object, and everything else is
  * still served.
  */
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import type { KObject } from '../../apis/object.js';
-import { endpointId, emptyEdgeConfig, type Backend, type EdgeConfig, type Endpoint, type LocationRange, type RegionInfo, type Route, type TlsCertificate } from '../model.js';
+import { emptyEdgeConfig, type EdgeConfig, type LocationRange, type RegionInfo, type Route, type TlsCertificate } from '../model.js';
 import { servedByEdge } from '../ingress-class.js';
+import { parseCidr } from '../locality/locate.js';
+import { BackendIndex, creationOrder, nsName, refOf, type Problem } from './backends.js';
+import { checkCertificate } from './certificates.js';
+import { compileGateways, type GatewayApiStatus, type GatewayObjects } from './gateway.js';
 import { compareRoutes } from './precedence.js';
 
-export const MAX_RATE_ANNOTATIONS = ['kubefed.io/max-rate-per-endpoint', 'networking.gke.io/max-rate-per-endpoint'];
-export const HEALTH_PATH_ANNOTATION = 'kubefed.io/health-check-path';
+export { HEALTH_PATH_ANNOTATION, MAX_RATE_ANNOTATIONS, type ObjectRef, type Problem } from './backends.js';
 /** The traffic settings: ConfigMap `kubefed-traffic` in the federation's namespace. */
 export const TRAFFIC_CONFIG_MAP = 'kubefed-traffic';
 
-const MCS_SERVICE = 'multicluster.kubernetes.io/service-name';
-const MCS_CLUSTER = 'multicluster.kubernetes.io/source-cluster';
-const PHASE_ANNOTATION = 'kubefed.io/cluster-phase';
-const REGION_ANNOTATION = 'kubefed.io/region';
-
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  uid?: string;
-}
-
-/** Something the edge cannot use, for an event on the object (and the edge's log). */
-export interface Problem {
-  object: ObjectRef;
-  reason: string;
-  message: string;
-}
-
-/** What the compiler reads (all from the federation API). */
-export interface TrafficObjects {
+/** What the compiler reads (all from the federation API; the Gateway API kinds when served). */
+export interface TrafficObjects extends GatewayObjects {
   ingresses: KObject[];
   ingressClasses: KObject[];
   services: KObject[];
@@ -63,93 +44,8 @@ export interface Compiled {
   served: KObject[];
   /** The global addresses from the settings. */
   globalAddresses: string[];
-}
-
-const refOf = (o: KObject): ObjectRef => ({ apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata?.name ?? '', ...(o.metadata?.uid ? { uid: o.metadata.uid } : {}) });
-const nsName = (o: KObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-
-/** Reads a positive number annotation; a bad value is a problem. */
-function maxRate(svc: KObject, problems: Problem[]): number | undefined {
-  for (const a of MAX_RATE_ANNOTATIONS) {
-    const v = svc.metadata?.annotations?.[a];
-    if (v === undefined) continue;
-    const n = Number(v);
-    if (Number.isFinite(n) && n > 0) return n;
-    problems.push({ object: refOf(svc), reason: 'InvalidMaxRate', message: `annotation ${a}: "${v}" is not a positive number of requests per second; no capacity is declared` });
-  }
-  return undefined;
-}
-
-class BackendIndex {
-  private readonly services = new Map<string, KObject>();
-  private readonly slices = new Map<string, KObject[]>();
-  private readonly regions = new Map<string, string>();
-  private readonly built = new Map<string, Backend>();
-
-  constructor(
-    objs: TrafficObjects,
-    private readonly problems: Problem[],
-  ) {
-    for (const s of objs.services) this.services.set(nsName(s), s);
-    for (const s of objs.slices) {
-      const svc = s.metadata?.labels?.[MCS_SERVICE];
-      if (!svc) continue;
-      const k = `${s.metadata?.namespace ?? ''}/${svc}`;
-      this.slices.set(k, [...(this.slices.get(k) ?? []), s]);
-    }
-    for (const c of objs.clusters) if (c.status?.region) this.regions.set(c.metadata!.name!, c.status.region);
-  }
-
-  /** The backend for a Service port (number or name) referenced from `from`; undefined with a problem when unusable. */
-  backend(namespace: string, service: string, port: number | string | undefined, from: KObject): Backend | undefined {
-    const key = `${namespace}/${service}:${port ?? ''}`;
-    const cached = this.built.get(key);
-    if (cached) return cached;
-    const svc = this.services.get(`${namespace}/${service}`);
-    if (!svc) {
-      this.problems.push({ object: refOf(from), reason: 'BackendNotFound', message: `Service "${namespace}/${service}" does not exist at the federation; requests for it are answered 503` });
-      return this.remember(key, { key, namespace, service, port: port ?? '', endpoints: [] });
-    }
-    const ports: any[] = svc.spec?.ports ?? [];
-    const sp = typeof port === 'number' ? ports.find((p) => p.port === port) : port ? ports.find((p) => p.name === port) : ports.length === 1 ? ports[0] : undefined;
-    if (!sp) {
-      this.problems.push({ object: refOf(from), reason: 'PortNotFound', message: `Service "${namespace}/${service}" has no port ${port === undefined ? '(the Service has several; name one)' : JSON.stringify(port)}` });
-      return this.remember(key, { key, namespace, service, port: port ?? '', endpoints: [] });
-    }
-    const portName: string = sp.name ?? '';
-    const endpoints: Endpoint[] = [];
-    for (const slice of this.slices.get(`${namespace}/${service}`) ?? []) {
-      const cluster = slice.metadata?.labels?.[MCS_CLUSTER];
-      if (!cluster) continue;
-      const ready = slice.metadata?.annotations?.[PHASE_ANNOTATION] === undefined || slice.metadata.annotations[PHASE_ANNOTATION] === 'Ready';
-      const slicePort = (slice.ports ?? []).find((p: any) => (p.name ?? '') === portName);
-      if (!slicePort?.port) continue;
-      const region = slice.metadata?.annotations?.[REGION_ANNOTATION] ?? this.regions.get(cluster);
-      for (const e of slice.endpoints ?? []) {
-        const address = e.addresses?.[0];
-        if (!address) continue;
-        endpoints.push({
-          id: endpointId(cluster, address, slicePort.port),
-          cluster,
-          ...(region ? { region } : {}),
-          ...(e.zone ? { zone: e.zone } : {}),
-          address,
-          port: slicePort.port,
-          ready: ready && e.conditions?.ready !== false,
-        });
-      }
-    }
-    endpoints.sort((a, b) => a.id.localeCompare(b.id));
-    const rate = maxRate(svc, this.problems);
-    const health = svc.metadata?.annotations?.[HEALTH_PATH_ANNOTATION];
-    const tls = sp.appProtocol === 'https' || sp.name === 'https';
-    return this.remember(key, { key, namespace, service, port: port ?? sp.port, endpoints, ...(rate ? { maxRatePerEndpoint: rate } : {}), ...(health?.startsWith('/') ? { healthCheckPath: health } : {}), ...(tls ? { tls: true } : {}) });
-  }
-
-  private remember(key: string, b: Backend): Backend {
-    this.built.set(key, b);
-    return b;
-  }
+  /** Status of the Gateway API objects the edge serves, for the control plane to write. */
+  gatewayApi: GatewayApiStatus;
 }
 
 /** `service.port.number` or `.name` of an Ingress backend (v1 form; the server converts the legacy one). */
@@ -159,30 +55,11 @@ function ingressBackend(b: any): { service: string; port: number | string | unde
   return { service: s.name, port: s.port?.number ?? s.port?.name ?? undefined };
 }
 
-function checkCertificate(secret: KObject): { certPem: string; keyPem: string } | string {
-  const data = secret.data ?? {};
-  if (!data['tls.crt'] || !data['tls.key']) return 'has no tls.crt and tls.key';
-  const certPem = Buffer.from(data['tls.crt'], 'base64').toString('utf8');
-  const keyPem = Buffer.from(data['tls.key'], 'base64').toString('utf8');
-  try {
-    const cert = new X509Certificate(certPem);
-    const key = createPrivateKey(keyPem);
-    if (!cert.checkPrivateKey(key)) return 'tls.key does not match the certificate in tls.crt';
-    if (Date.parse(cert.validTo) < Date.now()) return `the certificate expired on ${cert.validTo}`;
-  } catch (e) {
-    return `tls.crt/tls.key is not a valid PEM certificate and key: ${(e as Error).message}`;
-  }
-  return { certPem, keyPem };
-}
-
-/** Checks one CIDR (a.b.c.d/n or IPv6/n); returns an error text or undefined. */
+/** Checks one CIDR (a.b.c.d/n or IPv6/n) as the edge's locator reads it; an error text or undefined. */
 export function cidrError(cidr: unknown): string | undefined {
   if (typeof cidr !== 'string') return 'must be a string like 10.0.0.0/8';
-  const [ip, bits, extra] = cidr.split('/');
-  const v = isIP(ip ?? '');
-  if (!v || extra !== undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return `"${cidr}" is not a CIDR (address/prefix length)`;
-  if (Number(bits) > (v === 4 ? 32 : 128)) return `"${cidr}": the prefix length is more than ${v === 4 ? 32 : 128}`;
-  return undefined;
+  const c = parseCidr(cidr);
+  return typeof c === 'string' ? c : undefined;
 }
 
 interface Settings {
@@ -247,8 +124,6 @@ export function readSettings(cm: KObject | undefined, problems: Problem[]): Sett
   return out;
 }
 
-const age = (o: KObject) => `${o.metadata?.creationTimestamp ?? ''}|${nsName(o)}`;
-
 /** Compiles everything into one EdgeConfig. */
 export function compileTraffic(objs: TrafficObjects): Compiled {
   const problems: Problem[] = [];
@@ -258,7 +133,7 @@ export function compileTraffic(objs: TrafficObjects): Compiled {
   config.locations = settings.locations;
   config.regions = settings.regions;
   config.trustedProxies = settings.trustedProxies;
-  const served = objs.ingresses.filter((i) => !i.metadata?.deletionTimestamp && servedByEdge(i, objs.ingressClasses)).sort((a, b) => age(a).localeCompare(age(b)));
+  const served = objs.ingresses.filter((i) => !i.metadata?.deletionTimestamp && servedByEdge(i, objs.ingressClasses)).sort((a, b) => creationOrder(a).localeCompare(creationOrder(b)));
   const secrets = new Map(objs.secrets.map((s) => [nsName(s), s]));
   const claimed = new Map<string, KObject>();
   const routes: { route: Route; order: string }[] = [];
@@ -272,8 +147,7 @@ export function compileTraffic(objs: TrafficObjects): Compiled {
     if (def) {
       if (!defaultFrom) {
         defaultFrom = ing;
-        const b = backends.backend(ns, def.service, def.port, ing);
-        if (b) config.defaultBackend = b;
+        config.defaultBackend = backends.backend(ns, def.service, def.port, ing);
       } else problems.push({ object: refOf(ing), reason: 'DefaultBackendConflict', message: `spec.defaultBackend: the global default backend is already set by the older Ingress ${nsName(defaultFrom)}; this one is ignored` });
     }
     (ing.spec?.rules ?? []).forEach((rule: any, ri: number) => {
@@ -289,8 +163,7 @@ export function compileTraffic(objs: TrafficObjects): Compiled {
         if (owner) return problems.push({ object: refOf(ing), reason: 'HostPathConflict', message: `${where}: host "${host || '*'}" path ${type} "${path}" is already routed by the older Ingress ${nsName(owner)}; this rule is ignored` });
         claimed.set(claim, ing);
         const backend = backends.backend(ns, b.service, b.port, ing);
-        if (!backend) return;
-        routes.push({ route: { hosts: host ? [host] : [], path: { type, value: path }, backends: [{ backend, weight: 1 }], source }, order: age(ing) });
+        routes.push({ route: { hosts: host ? [host] : [], path: { type, value: path }, backends: [{ backend, weight: 1 }], source }, order: creationOrder(ing) });
       });
     });
     for (const [ti, t] of (ing.spec?.tls ?? []).entries()) {
@@ -311,6 +184,9 @@ export function compileTraffic(objs: TrafficObjects): Compiled {
       config.certificates.push(cert);
     }
   }
+  const gateways = compileGateways(objs, { backends, problems, secrets, globalAddresses: settings.globalAddresses });
+  routes.push(...gateways.routes);
+  config.certificates.push(...gateways.certificates);
   config.routes = routes.sort((a, b) => compareRoutes(a.route, b.route) || a.order.localeCompare(b.order)).map((r) => r.route);
-  return { config, problems, served, globalAddresses: settings.globalAddresses };
+  return { config, problems, served, globalAddresses: settings.globalAddresses, gatewayApi: gateways.status };
 }

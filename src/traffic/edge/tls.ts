@@ -12,7 +12,7 @@ import type { TlsCertificate } from '../model.js';
 export async function selfSignedCertificate(commonName = 'kubefed-edge'): Promise<CertificateAndKey> {
   const ca = await createCA(`${commonName}-self-signed-ca`);
   const leaf = await issueCertificate(ca, { commonName, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'], usage: 'server' });
-  return { certPem: leaf.certPem + ca.certPem, keyPem: leaf.keyPem };
+  return { certPem: `${leaf.certPem.trimEnd()}\n${ca.certPem}`, keyPem: leaf.keyPem };
 }
 
 export class CertificateStore {
