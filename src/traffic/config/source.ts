@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Informer, KubeClient } from '../../federation/client/kube-client.js';
 import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../../federation/crds/federation-crds.js';
+import { GATEWAY_API_VERSION, REFERENCE_GRANT_API_VERSION } from '../../federation/crds/gateway-api-crds.js';
 import { compileTraffic, TRAFFIC_CONFIG_MAP, type Compiled, type TrafficObjects } from './compile.js';
 
 export interface TrafficSourceOptions {
@@ -45,22 +46,31 @@ export class TrafficSource {
       { key: 'secrets', apiVersion: 'v1', kind: 'Secret', opts: { fieldSelector: 'type=kubernetes.io/tls' } },
       { key: 'clusters', apiVersion: CORE_API_VERSION, kind: 'Cluster', optional: true },
       { key: 'settings', apiVersion: 'v1', kind: 'ConfigMap', opts: { namespace: ns, fieldSelector: `metadata.name=${TRAFFIC_CONFIG_MAP}` } },
+      // Gateway API: optional (the CRDs may not be installed; namespaces only for label selectors).
+      { key: 'gatewayClasses', apiVersion: GATEWAY_API_VERSION, kind: 'GatewayClass', optional: true },
+      { key: 'gateways', apiVersion: GATEWAY_API_VERSION, kind: 'Gateway', optional: true },
+      { key: 'httpRoutes', apiVersion: GATEWAY_API_VERSION, kind: 'HTTPRoute', optional: true },
+      { key: 'referenceGrants', apiVersion: REFERENCE_GRANT_API_VERSION, kind: 'ReferenceGrant', optional: true },
+      { key: 'namespaces', apiVersion: 'v1', kind: 'Namespace', optional: true },
     ];
   }
 
   async start(): Promise<void> {
     await Promise.all(
       this.watched.map(async (w) => {
-        let inf: Informer;
+        let inf: Informer | undefined;
         try {
           inf = await this.o.client.informer(w.apiVersion, w.kind, w.opts ?? {});
+          for (const ev of ['add', 'update', 'delete'] as const) inf.on(ev, () => this.changed());
+          inf.on('error', (err) => this.o.log.debug({ kind: w.kind, err: String(err) }, 'watch failed; relisting'));
+          await inf.start();
         } catch (e) {
-          if (w.optional) return;
-          throw e;
+          if (!w.optional) throw e;
+          // Not served, or not readable with these credentials: the compiler sees none.
+          this.o.log.debug({ kind: w.kind, err: String(e) }, 'optional kind not watched');
+          await inf?.stop().catch(() => undefined);
+          return;
         }
-        for (const ev of ['add', 'update', 'delete'] as const) inf.on(ev, () => this.changed());
-        inf.on('error', (err) => this.o.log.debug({ kind: w.kind, err: String(err) }, 'watch failed; relisting'));
-        await inf.start();
         this.informers.set(w.key, inf);
       }),
     );
@@ -101,6 +111,11 @@ export class TrafficSource {
       slices: list('slices'),
       secrets: list('secrets'),
       clusters: list('clusters'),
+      gatewayClasses: list('gatewayClasses'),
+      gateways: list('gateways'),
+      httpRoutes: list('httpRoutes'),
+      referenceGrants: list('referenceGrants'),
+      namespaces: list('namespaces'),
       ...(settings ? { settings } : {}),
     });
     this.compiled = c;
