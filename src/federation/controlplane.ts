@@ -15,6 +15,7 @@ import { ClusterController, type ClusterControllerOptions } from './clusters/clu
 import { MemberAccessController } from './clusters/member-access.js';
 import { installFederation, type FederationSettings } from './install.js';
 import { SyncController } from './propagation/sync-controller.js';
+import { GatewayStatusController } from './traffic/gateway-status-controller.js';
 import { GlobalIngressController } from './traffic/global-ingress-controller.js';
 import { ShardController } from './traffic/shard-controller.js';
 import { PlannerScheduler } from './scheduling/replica-scheduler.js';
@@ -56,6 +57,7 @@ export class ControlPlane {
     readonly sync: SyncController,
     readonly shards: ShardController,
     readonly ingresses: GlobalIngressController,
+    readonly gateways: GatewayStatusController,
   ) {}
 
   static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
@@ -93,7 +95,9 @@ export class ControlPlane {
       await shards.start();
       const ingresses = new GlobalIngressController({ federation: client, members: clusters, log: log.child({ controller: 'global-ingress' }), fieldManager: FIELD_MANAGER });
       await ingresses.start();
-      return new ControlPlane(server, client, types, clusters, access, scheduler, sync, shards, ingresses);
+      const gateways = new GatewayStatusController({ federation: client, log: log.child({ controller: 'gateway-status' }), fieldManager: FIELD_MANAGER });
+      await gateways.start();
+      return new ControlPlane(server, client, types, clusters, access, scheduler, sync, shards, ingresses, gateways);
     } catch (e) {
       client.close();
       await server.close();
@@ -111,6 +115,7 @@ export class ControlPlane {
   }
 
   async close(): Promise<void> {
+    await this.gateways.stop();
     await this.ingresses.stop();
     await this.shards.stop();
     await this.sync.stop();

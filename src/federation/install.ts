@@ -7,6 +7,7 @@
 import { deepEqual, type KObject } from '../apis/object.js';
 import { isAlreadyExists, type KubeClient } from './client/kube-client.js';
 import { FEDERATION_CRDS, KUBEFED_NAMESPACE } from './crds/federation-crds.js';
+import { GATEWAY_API_CRDS, globalGatewayClass } from './crds/gateway-api-crds.js';
 import { DEFAULT_TARGET_TYPES, typeConfigFor } from './types.js';
 
 export const FEDERATION_CONFIG_MAP = 'kubefed-config';
@@ -28,11 +29,16 @@ async function ensure(client: KubeClient, obj: KObject): Promise<boolean> {
   }
 }
 
-/** Creates a CRD, or brings an existing one's spec up to date (a newer version of the federation). */
+/**
+ * Creates a CRD, or brings an existing one's spec up to date (a newer version of the federation).
+ * One we did not install (the Gateway API's, installed by an operator) is left as it is.
+ */
 async function ensureCrd(client: KubeClient, crd: KObject): Promise<void> {
   if (await ensure(client, crd)) return;
   const cur = await client.get(crd.apiVersion!, crd.kind!, undefined, crd.metadata!.name!);
-  if (cur && !deepEqual(cur.spec, { ...cur.spec, ...crd.spec })) await client.replace({ ...cur, spec: { ...cur.spec, ...crd.spec } });
+  if (cur?.metadata?.labels?.['kubefed.io/crd'] !== 'true') return;
+  const metadata = { ...cur.metadata, annotations: { ...cur.metadata.annotations, ...crd.metadata?.annotations } };
+  if (!deepEqual(cur.spec, { ...cur.spec, ...crd.spec }) || !deepEqual(cur.metadata.annotations ?? {}, metadata.annotations)) await client.replace({ ...cur, metadata, spec: { ...cur.spec, ...crd.spec } });
 }
 
 /** The global edge's ServiceAccount: it reads what routing needs, and writes nothing. */
@@ -44,6 +50,8 @@ const EDGE_RULES = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['core.kubefed.io'], resources: ['clusters'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'], verbs: ['get', 'list', 'watch'] },
+  // Gateway listeners admit routes by namespace labels.
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
 ];
 
 /** The edge's read-only identity: ServiceAccount, ClusterRole and binding, kept up to date. */
@@ -67,11 +75,13 @@ async function ensureEdgeIdentity(client: KubeClient): Promise<void> {
 
 /** Idempotent: safe on every start of the control plane. Returns whether this was the first install. */
 export async function installFederation(client: KubeClient, settings: FederationSettings = {}, extraCrds: KObject[] = []): Promise<boolean> {
-  const crds = [...FEDERATION_CRDS, ...extraCrds];
+  const crds = [...FEDERATION_CRDS, ...GATEWAY_API_CRDS, ...extraCrds];
   for (const crd of crds) await ensureCrd(client, crd);
   await ensure(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUBEFED_NAMESPACE } });
   for (const crd of crds) await client.waitServed(`${crd.spec.group}/${crd.spec.versions[0].name}`, crd.spec.names.kind);
   await ensureEdgeIdentity(client);
+  // The class of Gateways the global edge serves (created again if deleted, like its IngressClass).
+  await ensure(client, globalGatewayClass());
   const existing = await client.get('v1', 'ConfigMap', KUBEFED_NAMESPACE, FEDERATION_CONFIG_MAP);
   const data: Record<string, string> = { ...(existing?.data ?? {}) };
   if (settings.dnsZoneName) data.dnsZoneName = settings.dnsZoneName;
