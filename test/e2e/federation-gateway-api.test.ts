@@ -5,8 +5,10 @@
  * Services is Accepted with its refs resolved, and compiles (compileTraffic on the objects read
  * back) into one route with both shard backends and their weights; a route to a missing Service
  * reports ResolvedRefs False/BackendNotFound until the Service exists, and status is written
- * only when it changes.
+ * only when it changes. The playground's edge routes requests for the route's host name by its
+ * weights.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileTraffic } from '../../src/traffic/config/compile.js';
 import { eventually } from '../helpers/eventually.js';
@@ -69,8 +71,31 @@ async function parentConditions(name: string): Promise<Record<string, string>> {
   return Object.fromEntries((p?.conditions ?? []).map((c: any) => [c.type, `${c.status}/${c.reason}`]));
 }
 
+/** GET / through the edge with a Host header: the status and the answering pod. */
+function get(host: string): Promise<{ status: number; pod: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: fp.edgeAddress, port: 80, path: '/', headers: { host }, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        let pod = '';
+        try {
+          pod = JSON.parse(body).pod ?? '';
+        } catch {
+          // not a pod's answer
+        }
+        resolve({ status: res.statusCode ?? 0, pod });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 beforeAll(async () => {
-  fp = await startFederatedPlayground({ clusters: NAMES.length, nodes: 1, firstOctet: reserveOctets(NAMES.length), names: [...NAMES] });
+  fp = await startFederatedPlayground({ clusters: NAMES.length, nodes: 1, firstOctet: reserveOctets(NAMES.length), names: [...NAMES], edge: true });
   await fp.ok(['--context=federation', 'create', 'namespace', NS]);
   for (const v of ['web-v1', 'web-v2']) {
     await fp.ok(['--context=federation', 'create', 'deployment', v, '-n', NS, '--image=nginx', `--replicas=${NAMES.length}`]);
@@ -156,6 +181,22 @@ describe('Gateway API at the federation', () => {
       [`${NS}/web-v2:80`, 10, [...NAMES].sort()],
     ]);
     expect(compiled.globalAddresses).toEqual([fp.edgeAddress]);
+  });
+
+  it('routes requests for the route\'s host name through the edge by its weights', async () => {
+    await eventually(async () => (await get('shop.example.com')).status === 200, 'an answer for shop.example.com through the edge', WAIT);
+    const pods = { 'web-v1': 0, 'web-v2': 0 };
+    for (let i = 0; i < 200; i++) {
+      const a = await get('shop.example.com');
+      expect(a.status).toBe(200);
+      const v = a.pod.startsWith('web-v1-') ? 'web-v1' : a.pod.startsWith('web-v2-') ? 'web-v2' : undefined;
+      expect(v, `answered by pod "${a.pod}"`).toBeDefined();
+      pods[v!]++;
+    }
+    // 90:10 (the chance of seeing no web-v2 in 200 requests is 1e-9).
+    expect(pods['web-v2']).toBeGreaterThan(0);
+    expect(pods['web-v1']).toBeGreaterThan(pods['web-v2'] * 3);
+    expect((await get('elsewhere.example.com')).status).toBe(404);
   });
 
   it('reports a missing backend as ResolvedRefs False/BackendNotFound, until the Service exists; nothing else is rewritten', async () => {
