@@ -79,7 +79,8 @@ describe('aggregated status', () => {
     // An update while north is down: observed once east and west have seen it.
     await fp.ok(['--context=federation', 'set', 'image', 'deployment/web', '-n', NS, 'nginx=nginx:1.27']);
     const updated = await fedStatus(['deploy', 'web'], (x) => x.metadata.generation >= 2 && x.status?.observedGeneration === x.metadata.generation, 'observedGeneration = generation with north down');
-    expect(updated.status.readyReplicas).toBeLessThanOrEqual(4);
+    // North's replicas are still the unknown ones (a rolling update may surge above 2 per cluster meanwhile).
+    expect(reachability(updated)?.message).toContain(NORTH);
 
     await fp.pg.startCluster(NORTH);
     const after = await fedStatus(['deploy', 'web'], (x) => x.status?.readyReplicas === 6 && x.status?.updatedReplicas === 6 && !reachability(x), 'all 6 ready again, condition gone');
