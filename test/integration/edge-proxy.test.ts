@@ -169,8 +169,8 @@ describe('edge proxy', () => {
 
   it('counts requests by cluster, code and tier', async () => {
     await get('/');
-    expect(edge.metrics.count('requests', ['cluster-a', '200', 'zone'])).toBeGreaterThan(0);
-    expect(edge.metrics.count('requests', ['', '404', ''])).toBeGreaterThan(0);
+    expect(edge.metrics.requests('cluster-a', 200, 'zone')).toBeGreaterThan(0);
+    expect(edge.metrics.requests('', 404, '')).toBeGreaterThan(0);
     const split = edge.split(60);
     expect(split.rows.find((r) => r.cluster === 'cluster-a' && r.tier === 'zone')?.requests).toBeGreaterThan(0);
   });

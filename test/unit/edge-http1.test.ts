@@ -1,8 +1,8 @@
 /** The edge's HTTP/1.1 heads and body framing: strict parsing, hop-by-hop fields, chunked bodies. */
 import { describe, expect, it } from 'vitest';
-import { ChunkedScanner, findHeadEnd, HttpError, parseRequestHead, parseResponseHead, REQUEST_SKIP, requestFraming, responseFraming } from '../../src/traffic/edge/http1.js';
+import { ChunkedScanner, findHeadEnd, HttpError, parseRequestHead, parseResponseHead, requestFraming, responseFraming } from '../../src/traffic/edge/http1.js';
 
-const req = (lines: string[]) => parseRequestHead(lines.join('\r\n'), REQUEST_SKIP);
+const req = (lines: string[]) => parseRequestHead(lines.join('\r\n'));
 const status = (f: () => unknown): number | undefined => {
   try {
     f();
@@ -30,6 +30,10 @@ describe('parseRequestHead', () => {
     expect(h.xff).toBe('1.2.3.4, 5.6.7.8');
     expect(h.forward).toBe('Host: shop.example.com\r\nContent-Length: 5\r\nAccept:  */*  \r\n');
     expect(h.get('accept')).toBe('*/*');
+    expect(h.get('x-forwarded-for')).toBe('1.2.3.4,5.6.7.8');
+    expect(h.get('missing')).toBeUndefined();
+    expect(h.idempotencyKey).toBe(false);
+    expect(req(['POST / HTTP/1.1', 'Host: h', 'Idempotency-Key: k1']).idempotencyKey).toBe(true);
     expect(requestFraming(h)).toBe('length');
   });
 
@@ -75,14 +79,16 @@ describe('parseRequestHead', () => {
     ['bad method', ['G(T / HTTP/1.1', 'Host: h'], 400],
     ['non-ASCII target', ['GET /\xe9 HTTP/1.1', 'Host: h'], 400],
     ['relative target', ['GET x HTTP/1.1', 'Host: h'], 400],
-    ['CONNECT', ['CONNECT h:443 HTTP/1.1', 'Host: h'], 400],
+    ['CONNECT', ['CONNECT h:443 HTTP/1.1', 'Host: h'], 405],
+    ['bare CR after the request line', ['GET / HTTP/1.1\rHost: h'], 400],
+    ['bare LF in the request line', ['GET /\n HTTP/1.1', 'Host: h'], 400],
   ];
   for (const [what, lines, want] of bad) it(`rejects ${what}`, () => expect(status(() => req(lines))).toBe(want));
 });
 
 describe('parseResponseHead', () => {
   it('reads the status line, framing and keep-alive hints', () => {
-    const h = parseResponseHead('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nKeep-Alive: timeout=5, max=100\r\nX-Kubefed-Cluster: spoofed', new Set(['x-kubefed-cluster']));
+    const h = parseResponseHead('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nKeep-Alive: timeout=5, max=100\r\nX-Kubefed-Cluster: spoofed');
     expect([h.status, h.reason, h.contentLength, h.keepAliveTimeout, h.forward]).toEqual([200, 'OK', 3, 5, 'Content-Length: 3\r\n']);
     expect(responseFraming(h, 'GET')).toBe('length');
     expect(responseFraming(h, 'HEAD')).toBe('none');

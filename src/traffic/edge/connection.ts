@@ -7,9 +7,12 @@
 import type { Socket } from 'node:net';
 import type { Location } from '../model.js';
 import { Exchange } from './exchange.js';
-import { HttpError, parseRequestHead, REQUEST_SKIP, simpleResponse } from './http1.js';
+import { HeadReader, HttpError, parseRequestHead, simpleResponse } from './http1.js';
 import { normalizeAddress } from './forwarded.js';
 import type { EdgeRuntime } from './runtime.js';
+
+/** One reader for every connection: heads are read one at a time. */
+const HEADS = new HeadReader();
 
 export class ClientConn {
   readonly peer: string;
@@ -127,8 +130,10 @@ export class ClientConn {
           this.scanFrom = 0;
           continue;
         }
-        const end = buf.indexOf('\r\n\r\n', this.scanFrom, 'latin1');
+        HEADS.reset(buf);
+        const end = HEADS.find(this.scanFrom);
         if (end < 0 || end > maxHead) {
+          HEADS.clear();
           if (buf.length > maxHead) {
             this.reject(new HttpError(431, 'request head too large'));
             return;
@@ -142,10 +147,12 @@ export class ClientConn {
         this.headSince = 0;
         let head;
         try {
-          head = parseRequestHead(buf.toString('latin1', 0, end), REQUEST_SKIP);
+          head = parseRequestHead(HEADS.text(0, end));
         } catch (e) {
           this.reject(e instanceof HttpError ? e : new HttpError(400, 'malformed request'));
           return;
+        } finally {
+          HEADS.clear();
         }
         const ex = new Exchange(this, head, this.rt);
         this.ex = ex;

@@ -11,7 +11,7 @@ import type { Backend, Location } from '../model.js';
 import type { Avoid, Pick } from '../locality/balancer-api.js';
 import type { ClientConn } from './connection.js';
 import type { EndpointState } from './endpoints.js';
-import { ChunkedScanner, HttpError, parseResponseHead, requestFraming, RESPONSE_SKIP, responseFraming, simpleResponse, type Framing, type MessageHead } from './http1.js';
+import { ChunkedScanner, HeadReader, HttpError, parseResponseHead, requestFraming, responseFraming, simpleResponse, type Framing, type MessageHead } from './http1.js';
 import { BodyBuffer, endpointFailure, mayRetry, RETRY_STATUSES, retryEligible, type TryOutcome } from './retry.js';
 import { normalizeHost, pickBackend, targetPath } from './router.js';
 import type { EdgeRuntime } from './runtime.js';
@@ -30,6 +30,10 @@ const P_DONE = 5;
 const BODY_HIGH_WATER = 64 * 1024;
 const EDGE_CLUSTER_HEADER = 'x-kubefed-cluster: -\r\n';
 const NO_LOCATION: Location = {};
+/** Heads are read one at a time (the proxy is single-threaded): one reader serves every exchange. */
+const HEADS = new HeadReader();
+/** A response whose body came with its head and is at most this long is written in one buffer. */
+const MERGE_MAX = 16 * 1024;
 
 export class Exchange implements UpstreamOwner {
   readonly started = performance.now();
@@ -91,7 +95,7 @@ export class Exchange implements UpstreamOwner {
     this.bodyPending = this.framing !== 'none';
     this.bodyRemaining = head.contentLength;
     this.bodyChunks = head.chunked ? new ChunkedScanner() : null;
-    this.eligible = retryEligible(head.method, head.names.includes('idempotency-key'));
+    this.eligible = retryEligible(head.method, head.idempotencyKey);
     this.body = this.bodyPending ? new BodyBuffer(this.eligible, rt.tunables.retry.replayLimit) : null;
     const requestMs = rt.tunables.timeouts.requestMs;
     this.deadline = requestMs > 0 ? this.started + requestMs : Infinity;
@@ -228,7 +232,7 @@ export class Exchange implements UpstreamOwner {
   onClientDrain(): void {
     if (this.upPaused && this.up !== null) {
       this.upPaused = false;
-      this.up.socket.resume();
+      this.up.resume();
     }
   }
 
@@ -302,10 +306,7 @@ export class Exchange implements UpstreamOwner {
     const up = this.up;
     this.up = null;
     if (up !== null) {
-      if (this.upPaused) {
-        this.upPaused = false;
-        up.socket.resume();
-      }
+      this.upPaused = false;
       if (reusable) this.st!.pool.release(up, this.rt.now);
       else up.destroy();
     }
@@ -383,7 +384,10 @@ export class Exchange implements UpstreamOwner {
         break;
       default:
         conn.destroy();
+        return;
     }
+    // The chunk sits in the connection's read buffer: a write still holding it keeps it.
+    if (this.conn.socket.writableLength > 0) conn.retain();
   }
 
   private readHead(chunk: Buffer): void {
@@ -392,23 +396,31 @@ export class Exchange implements UpstreamOwner {
       buf = Buffer.concat([this.upBuf, chunk]);
       this.upBuf = null;
     }
+    const reader = HEADS;
+    reader.reset(buf);
     let start = 0;
     for (;;) {
-      const end = buf.indexOf('\r\n\r\n', start, 'latin1');
+      const end = reader.find(start);
       if (end < 0) {
+        reader.clear();
         if (buf.length - start > this.rt.tunables.maxHeadBytes) this.tryFailed('protocol_error');
-        else this.upBuf = buf.subarray(start);
+        else {
+          this.upBuf = buf.subarray(start);
+          this.up?.retain();
+        }
         return;
       }
       let h: MessageHead;
       try {
-        h = parseResponseHead(buf.toString('latin1', start, end), RESPONSE_SKIP);
+        h = parseResponseHead(reader.text(start, end));
       } catch {
+        reader.clear();
         this.tryFailed('protocol_error');
         return;
       }
       start = end + 4;
       if (h.status >= 200) {
+        reader.clear();
         if (RETRY_STATUSES.has(h.status) && !this.answered && mayRetry('retried_status', this, this.rt.tunables.retry, performance.now())) {
           this.status = h.status;
           this.tryFailed('retried_status');
@@ -418,6 +430,7 @@ export class Exchange implements UpstreamOwner {
         return;
       }
       if (h.status === 101) {
+        reader.clear();
         if (this.head.upgrade !== '') this.startTunnel(h, buf, start);
         else this.tryFailed('protocol_error');
         return;
@@ -459,12 +472,12 @@ export class Exchange implements UpstreamOwner {
     }
     if (framing === 'length') {
       this.respRemaining = h.contentLength;
-      // The common small response: its whole body came with the head.
-      if (buf.length - start === this.respRemaining) {
-        socket.cork();
-        socket.write(out, 'latin1');
-        socket.write(start === 0 ? buf : buf.subarray(start));
-        socket.uncork();
+      // The common small response: its whole body came with the head; one write of a copy.
+      if (buf.length - start === this.respRemaining && this.respRemaining <= MERGE_MAX) {
+        const whole = Buffer.allocUnsafe(out.length + this.respRemaining);
+        whole.write(out, 0, 'latin1');
+        buf.copy(whole, out.length, start);
+        socket.write(whole);
         this.respRemaining = 0;
         this.complete();
         return;
@@ -483,7 +496,7 @@ export class Exchange implements UpstreamOwner {
   private pauseUp(): void {
     if (!this.upPaused && this.up !== null) {
       this.upPaused = true;
-      this.up.socket.pause();
+      this.up.pause();
     }
   }
 
@@ -540,7 +553,7 @@ export class Exchange implements UpstreamOwner {
     rt.inFlight--;
     const seconds = (performance.now() - this.started) / 1000;
     rt.metrics.request(this.cluster, this.status, this.tier, seconds);
-    if (this.cluster !== '') rt.split.record(this.cluster, this.tier, Date.now());
+    if (this.cluster !== '') rt.split.record(this.cluster, this.tier, rt.clock());
     if (rt.accessLog !== undefined) {
       rt.accessLog.write({
         client: this.client || this.conn.peer,
@@ -621,7 +634,7 @@ export class Exchange implements UpstreamOwner {
     socket.uncork();
     const rt = this.rt;
     rt.metrics.request(this.cluster, 101, this.tier, (performance.now() - this.started) / 1000);
-    rt.split.record(this.cluster, this.tier, Date.now());
+    rt.split.record(this.cluster, this.tier, rt.clock());
     rt.metrics.tryEnded(this.cluster, 'success');
     rt.outlier.success(this.st!);
     this.conn.startTunnel(this);

@@ -22,22 +22,22 @@ export class HttpError extends Error {
 /** How a message's body is delimited. */
 export type Framing = 'none' | 'length' | 'chunked' | 'close';
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Control characters other than HTAB, and a CR or LF that is not part of a CRLF. */
+/** tchar (RFC 9110 section 5.6.2). */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
+/** Control characters other than HTAB, CR and LF (CR and LF are checked to come in pairs). */
 // eslint-disable-next-line no-control-regex
-const BAD_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+const CTL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 /** Request targets are visible ASCII. */
 const BAD_TARGET = /[^\x21-\x7e]/;
 const DIGITS = /^[0-9]{1,15}$/;
+const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE']);
 
-/**
- * Hop-by-hop fields (RFC 9110 section 7.6.1), which a proxy never forwards, plus
- * Proxy-Connection (a non-standard alias of Connection).
- */
+/** Hop-by-hop fields (RFC 9110 section 7.6.1) plus Proxy-Connection, which a proxy never forwards. */
 const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade']);
 
 export class MessageHead {
-  /** Request: method and request-target as received. */
+  /** Request: method and request-target (origin-form; an absolute-form target is reduced to it). */
   method = '';
   target = '';
   /** Response: status code and reason phrase. */
@@ -45,16 +45,15 @@ export class MessageHead {
   reason = '';
   /** The minor HTTP version: 1 (HTTP/1.1) or 0 (HTTP/1.0). */
   minor = 1;
-  /** Field names (lower case) and values (trimmed), in order. */
-  readonly names: string[] = [];
-  readonly values: string[] = [];
   /**
    * The fields a proxy passes on, as received ("Name: value\r\n" each): everything but the
-   * hop-by-hop fields, those the Connection field lists, and the `skip` fields of the parse.
+   * hop-by-hop fields, those the Connection field lists, and those the edge sets itself
+   * (X-Forwarded-For, -Proto and -Host in requests, X-Kubefed-Cluster in responses).
    */
   forward = '';
   /** Request: the Host field (as sent, port included), or the authority of an absolute-form target. */
   host = '';
+  hasHost = false;
   /** -1 when absent. */
   contentLength = -1;
   chunked = false;
@@ -64,24 +63,49 @@ export class MessageHead {
   /** The Upgrade field's value when Connection lists `upgrade`; '' otherwise. */
   upgrade = '';
   expectContinue = false;
+  /** Request: an Idempotency-Key field is present. */
+  idempotencyKey = false;
   /** Request: X-Forwarded-For, -Proto and -Host as received (several fields joined with ", "). */
   xff = '';
   xfProto = '';
   xfHost = '';
   /** Response: the `timeout` parameter of Keep-Alive in seconds; -1 when absent. */
   keepAliveTimeout = -1;
+  /** The head as received, and where its fields start. */
+  raw = '';
+  fieldsAt = 0;
 
   /** The value of a field (several fields joined with ","), or undefined. */
   get(name: string): string | undefined {
     let v: string | undefined;
-    for (let i = 0; i < this.names.length; i++) if (this.names[i] === name) v = v === undefined ? this.values[i] : `${v},${this.values[i]}`;
+    const s = this.raw;
+    let pos = this.fieldsAt;
+    while (pos < s.length) {
+      let end = s.indexOf('\r\n', pos);
+      if (end < 0) end = s.length;
+      const colon = s.indexOf(':', pos);
+      if (colon - pos === name.length && eqLower(s, pos, name)) {
+        const value = trimOws(s, colon + 1, end);
+        v = v === undefined ? value : `${v},${value}`;
+      }
+      pos = end + 2;
+    }
     return v;
   }
 }
 
-function trimOws(s: string, from: number): string {
+/** s[at, at + lower.length) equals `lower` (lower case) ignoring ASCII case. */
+function eqLower(s: string, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = s.charCodeAt(at + i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function trimOws(s: string, from: number, to: number): string {
   let a = from;
-  let b = s.length;
+  let b = to;
   while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
   while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
   return s.slice(a, b);
@@ -89,84 +113,177 @@ function trimOws(s: string, from: number): string {
 
 const tokens = (v: string) => v.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t !== '');
 
+/** What a field does for the edge, by its lower-case name; undefined: nothing, forwarded. */
+const enum F {
+  Drop = 1,
+  Host,
+  ContentLength,
+  TransferEncoding,
+  Connection,
+  Upgrade,
+  Expect,
+  KeepAlive,
+  Xff,
+  XfProto,
+  XfHost,
+  IdempotencyKey,
+  Cluster,
+}
+
+/** Fields by name length then name; the length test rules out nearly every other field at once. */
+const SPECIAL: readonly (readonly [string, F][] | undefined)[] = (() => {
+  const t: [string, F][][] = [];
+  const add = (n: string, f: F) => (t[n.length] ??= []).push([n, f]);
+  add('te', F.Drop);
+  add('host', F.Host);
+  add('content-length', F.ContentLength);
+  add('transfer-encoding', F.TransferEncoding);
+  add('connection', F.Connection);
+  add('proxy-connection', F.Connection);
+  add('upgrade', F.Upgrade);
+  add('expect', F.Expect);
+  add('keep-alive', F.KeepAlive);
+  add('x-forwarded-for', F.Xff);
+  add('x-forwarded-proto', F.XfProto);
+  add('x-forwarded-host', F.XfHost);
+  add('idempotency-key', F.IdempotencyKey);
+  add('x-kubefed-cluster', F.Cluster);
+  return t;
+})();
+
+function special(s: string, at: number, len: number): F | 0 {
+  const list = SPECIAL[len];
+  if (list === undefined) return 0;
+  for (const [n, f] of list) if (eqLower(s, at, n)) return f;
+  return 0;
+}
+
 /**
- * Parses the fields of a head (the lines after the start line). `skip` names fields the caller
- * re-creates itself and so leaves out of `forward`.
+ * Parses the fields of a head, from `pos` (the start of the first field line) to the end of `s`.
+ * Every line must end in CRLF (no lone CR or LF), have a token name, a colon right after it and
+ * no obs-fold.
  */
-function parseFields(h: MessageHead, lines: string[], isRequest: boolean, skip: ReadonlySet<string>): void {
+function parseFields(h: MessageHead, s: string, pos: number, isRequest: boolean): void {
+  const bad = isRequest ? 400 : 502;
+  h.raw = s;
+  h.fieldsAt = pos;
   let connection: string[] | undefined;
   let connUpgrade = false;
   let upgrade = '';
   let te: string | undefined;
   let forward = '';
-  let hosts = 0;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const c0 = line.charCodeAt(0);
-    if (c0 === 32 || c0 === 9) throw new HttpError(400, 'obsolete line folding');
-    const colon = line.indexOf(':');
-    if (colon < 1) throw new HttpError(400, 'malformed header field');
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) throw new HttpError(400, 'malformed header field name');
-    const lname = name.toLowerCase();
-    const value = trimOws(line, colon + 1);
-    h.names.push(lname);
-    h.values.push(value);
-    switch (lname) {
-      case 'host':
-        if (isRequest) {
-          if (++hosts > 1) throw new HttpError(400, 'more than one Host');
-          h.host = value;
-        }
-        break;
-      case 'content-length': {
-        if (!DIGITS.test(value)) throw new HttpError(isRequest ? 400 : 502, 'malformed Content-Length');
-        const n = Number(value);
-        if (h.contentLength !== -1 && h.contentLength !== n) throw new HttpError(isRequest ? 400 : 502, 'conflicting Content-Length');
-        h.contentLength = n;
-        break;
-      }
-      case 'transfer-encoding':
-        te = te === undefined ? value : `${te},${value}`;
-        break;
-      case 'connection':
-      case 'proxy-connection':
-        for (const t of tokens(value)) {
-          if (t === 'close') h.close = true;
-          else if (t === 'keep-alive') h.keepAlive = true;
-          else if (t === 'upgrade') connUpgrade = true;
-          else (connection ??= []).push(t);
-        }
-        break;
-      case 'upgrade':
-        upgrade = value;
-        break;
-      case 'expect':
-        if (isRequest && value.toLowerCase() === '100-continue') h.expectContinue = true;
-        break;
-      case 'keep-alive':
-        if (!isRequest) {
-          const m = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i.exec(value);
-          if (m) h.keepAliveTimeout = Number(m[1]);
-        }
-        break;
-      case 'x-forwarded-for':
-        if (isRequest) h.xff = h.xff === '' ? value : `${h.xff}, ${value}`;
-        break;
-      case 'x-forwarded-proto':
-        if (isRequest && h.xfProto === '') h.xfProto = value;
-        break;
-      case 'x-forwarded-host':
-        if (isRequest && h.xfHost === '') h.xfHost = value;
-        break;
+  let keepFrom = pos;
+  const n = s.length;
+  while (pos < n) {
+    const cr = s.indexOf('\r', pos);
+    const lf = s.indexOf('\n', pos);
+    let end: number;
+    if (cr < 0) {
+      if (lf >= 0) throw new HttpError(bad, 'bare LF in head');
+      end = n;
+    } else {
+      if (lf !== cr + 1) throw new HttpError(bad, 'bare CR in head');
+      end = cr;
     }
-    if (!HOP_BY_HOP.has(lname) && !skip.has(lname)) forward += line + '\r\n';
+    const c0 = s.charCodeAt(pos);
+    if (c0 === 32 || c0 === 9) throw new HttpError(bad, 'obsolete line folding');
+    const colon = s.indexOf(':', pos);
+    if (colon <= pos || colon >= end) throw new HttpError(bad, 'malformed header field');
+    for (let i = pos; i < colon; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127 || TCHAR[c] === 0) throw new HttpError(bad, 'malformed header field name');
+    }
+    const f = special(s, pos, colon - pos);
+    let drop = false;
+    if (f !== 0) {
+      const value = trimOws(s, colon + 1, end);
+      switch (f) {
+        case F.Drop:
+          drop = true;
+          break;
+        case F.Host:
+          if (isRequest) {
+            if (h.hasHost) throw new HttpError(400, 'more than one Host');
+            h.hasHost = true;
+            h.host = value;
+          }
+          break;
+        case F.ContentLength: {
+          if (!DIGITS.test(value)) throw new HttpError(bad, 'malformed Content-Length');
+          const v = Number(value);
+          if (h.contentLength !== -1 && h.contentLength !== v) throw new HttpError(bad, 'conflicting Content-Length');
+          h.contentLength = v;
+          break;
+        }
+        case F.TransferEncoding:
+          te = te === undefined ? value : `${te},${value}`;
+          drop = true;
+          break;
+        case F.Connection:
+          drop = true;
+          if (value.length === 10 && eqLower(value, 0, 'keep-alive')) h.keepAlive = true;
+          else if (value.length === 5 && eqLower(value, 0, 'close')) h.close = true;
+          else {
+            for (const t of tokens(value)) {
+              if (t === 'close') h.close = true;
+              else if (t === 'keep-alive') h.keepAlive = true;
+              else if (t === 'upgrade') connUpgrade = true;
+              else (connection ??= []).push(t);
+            }
+          }
+          break;
+        case F.Upgrade:
+          upgrade = value;
+          drop = true;
+          break;
+        case F.Expect:
+          if (isRequest && value.length === 12 && eqLower(value, 0, '100-continue')) h.expectContinue = true;
+          break;
+        case F.KeepAlive:
+          drop = true;
+          if (!isRequest) {
+            const m = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i.exec(value);
+            if (m) h.keepAliveTimeout = Number(m[1]);
+          }
+          break;
+        case F.Xff:
+          if (isRequest) {
+            h.xff = h.xff === '' ? value : `${h.xff}, ${value}`;
+            drop = true;
+          }
+          break;
+        case F.XfProto:
+          if (isRequest) {
+            if (h.xfProto === '') h.xfProto = value;
+            drop = true;
+          }
+          break;
+        case F.XfHost:
+          if (isRequest) {
+            if (h.xfHost === '') h.xfHost = value;
+            drop = true;
+          }
+          break;
+        case F.IdempotencyKey:
+          if (isRequest) h.idempotencyKey = true;
+          break;
+        case F.Cluster:
+          if (!isRequest) drop = true;
+          break;
+      }
+    }
+    if (drop) {
+      if (pos > keepFrom) forward += s.slice(keepFrom, pos);
+      keepFrom = end + 2;
+    }
+    pos = end + 2;
   }
+  if (keepFrom < n) forward += `${s.slice(keepFrom)}\r\n`;
   if (te !== undefined) {
     const codings = tokens(te);
-    if (h.minor === 0) throw new HttpError(isRequest ? 400 : 502, 'Transfer-Encoding in HTTP/1.0');
+    if (h.minor === 0) throw new HttpError(bad, 'Transfer-Encoding in HTTP/1.0');
     if (codings.length !== 1 || codings[0] !== 'chunked') throw new HttpError(isRequest ? 501 : 502, `unsupported Transfer-Encoding ${te}`);
-    if (h.contentLength !== -1) throw new HttpError(isRequest ? 400 : 502, 'both Transfer-Encoding and Content-Length');
+    if (h.contentLength !== -1) throw new HttpError(bad, 'both Transfer-Encoding and Content-Length');
     h.chunked = true;
   }
   if (h.minor === 0) h.close = h.close || !h.keepAlive;
@@ -175,44 +292,47 @@ function parseFields(h: MessageHead, lines: string[], isRequest: boolean, skip: 
   if (connection !== undefined) {
     const drop = new Set(connection);
     forward = '';
-    for (let i = 1; i < lines.length; i++) {
-      const n = h.names[i - 1]!;
-      if (!HOP_BY_HOP.has(n) && !skip.has(n) && !drop.has(n)) forward += lines[i] + '\r\n';
+    for (const line of s.slice(h.fieldsAt).split('\r\n')) {
+      const name = line.slice(0, line.indexOf(':')).toLowerCase();
+      const f = special(name, 0, name.length);
+      if (HOP_BY_HOP.has(name) || drop.has(name)) continue;
+      if (isRequest ? f === F.Xff || f === F.XfProto || f === F.XfHost : f === F.Cluster) continue;
+      forward += `${line}\r\n`;
     }
   }
   h.forward = forward;
 }
 
-const NO_SKIP: ReadonlySet<string> = new Set();
-/** Request fields the edge sets itself. */
-export const REQUEST_SKIP: ReadonlySet<string> = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
-/** Response fields the edge sets itself. */
-export const RESPONSE_SKIP: ReadonlySet<string> = new Set(['x-kubefed-cluster']);
-
 /**
  * Parses a request head: `s` is everything before the blank line that ends it (latin1).
  * Throws HttpError with the status to answer.
  */
-export function parseRequestHead(s: string, skip: ReadonlySet<string> = NO_SKIP): MessageHead {
-  if (BAD_HEAD.test(s)) throw new HttpError(400, 'invalid character in head');
-  const lines = s.split('\r\n');
-  const line = lines[0]!;
-  const sp1 = line.indexOf(' ');
-  const sp2 = line.indexOf(' ', sp1 + 1);
-  if (sp1 < 1 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) throw new HttpError(400, 'malformed request line');
+export function parseRequestHead(s: string): MessageHead {
+  if (CTL.test(s)) throw new HttpError(400, 'invalid character in head');
+  let eol = s.indexOf('\r\n');
+  if (eol < 0) eol = s.length;
+  const sp1 = s.indexOf(' ');
+  const sp2 = s.indexOf(' ', sp1 + 1);
+  if (sp1 < 1 || sp2 < 0 || sp2 >= eol) throw new HttpError(400, 'malformed request line');
   const h = new MessageHead();
-  h.method = line.slice(0, sp1);
-  h.target = line.slice(sp1 + 1, sp2);
-  const version = line.slice(sp2 + 1);
-  if (version === 'HTTP/1.1') h.minor = 1;
-  else if (version === 'HTTP/1.0') h.minor = 0;
-  else if (/^HTTP\/\d\.\d$/.test(version)) throw new HttpError(505, 'HTTP version not supported');
+  h.method = s.slice(0, sp1);
+  h.target = s.slice(sp1 + 1, sp2);
+  const vlen = eol - sp2 - 1;
+  if (vlen === 8 && s.startsWith('HTTP/1.1', sp2 + 1)) h.minor = 1;
+  else if (vlen === 8 && s.startsWith('HTTP/1.0', sp2 + 1)) h.minor = 0;
+  else if (/^HTTP\/\d\.\d$/.test(s.slice(sp2 + 1, eol))) throw new HttpError(505, 'HTTP version not supported');
   else throw new HttpError(400, 'malformed request line');
-  if (!TOKEN.test(h.method)) throw new HttpError(400, 'malformed method');
+  if (!KNOWN_METHODS.has(h.method)) {
+    for (let i = 0; i < sp1; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127 || TCHAR[c] === 0) throw new HttpError(400, 'malformed method');
+    }
+  }
   if (h.target === '' || BAD_TARGET.test(h.target)) throw new HttpError(400, 'malformed request target');
-  parseFields(h, lines, true, skip);
-  const t0 = h.target.charCodeAt(0);
-  if (t0 !== 47 /* / */) {
+  if (h.method === 'CONNECT') throw new HttpError(405, 'CONNECT is not supported');
+  if (s.length !== eol && s.charCodeAt(eol + 1) !== 10) throw new HttpError(400, 'bare CR in head');
+  parseFields(h, s, Math.min(eol + 2, s.length), true);
+  if (h.target.charCodeAt(0) !== 47 /* / */) {
     // absolute-form: the target's authority replaces Host (RFC 9112 section 3.2.2).
     const abs = /^https?:\/\/([^/?#]+)([^#]*)$/i.exec(h.target);
     if (abs) {
@@ -220,26 +340,27 @@ export function parseRequestHead(s: string, skip: ReadonlySet<string> = NO_SKIP)
       h.target = abs[2] === '' ? '/' : abs[2]!.startsWith('/') ? abs[2]! : `/${abs[2]}`;
       h.forward = h.forward.replace(/^host:[^\r]*\r\n/gim, '') + `Host: ${h.host}\r\n`;
     } else if (!(h.target === '*' && h.method === 'OPTIONS')) throw new HttpError(400, 'malformed request target');
-  }
-  if (h.minor === 1 && h.host === '' && !h.names.includes('host')) throw new HttpError(400, 'missing Host');
-  if (h.method === 'CONNECT') throw new HttpError(405, 'CONNECT is not supported');
+  } else if (h.minor === 1 && !h.hasHost) throw new HttpError(400, 'missing Host');
   return h;
 }
 
 /** Parses a response head (the status line and fields, without the blank line). */
-export function parseResponseHead(s: string, skip: ReadonlySet<string> = NO_SKIP): MessageHead {
-  if (BAD_HEAD.test(s)) throw new HttpError(502, 'invalid character in response head');
-  const lines = s.split('\r\n');
-  const line = lines[0]!;
+export function parseResponseHead(s: string): MessageHead {
+  if (CTL.test(s)) throw new HttpError(502, 'invalid character in response head');
   const h = new MessageHead();
-  if (line.startsWith('HTTP/1.1 ')) h.minor = 1;
-  else if (line.startsWith('HTTP/1.0 ')) h.minor = 0;
+  if (s.startsWith('HTTP/1.1 ')) h.minor = 1;
+  else if (s.startsWith('HTTP/1.0 ')) h.minor = 0;
   else throw new HttpError(502, 'malformed status line');
-  const code = line.slice(9, 12);
-  if (!/^[1-5][0-9][0-9]$/.test(code) || (line.length > 12 && line.charCodeAt(12) !== 32)) throw new HttpError(502, 'malformed status line');
-  h.status = Number(code);
-  h.reason = line.length > 13 ? line.slice(13) : '';
-  parseFields(h, lines, false, skip);
+  let eol = s.indexOf('\r\n');
+  if (eol < 0) eol = s.length;
+  const d0 = s.charCodeAt(9) - 48;
+  const d1 = s.charCodeAt(10) - 48;
+  const d2 = s.charCodeAt(11) - 48;
+  if (!(d0 >= 1 && d0 <= 5 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) || eol < 12 || (eol > 12 && s.charCodeAt(12) !== 32)) throw new HttpError(502, 'malformed status line');
+  h.status = d0 * 100 + d1 * 10 + d2;
+  h.reason = eol > 13 ? s.slice(13, eol) : '';
+  if (s.length !== eol && s.charCodeAt(eol + 1) !== 10) throw new HttpError(502, 'bare CR in head');
+  parseFields(h, s, Math.min(eol + 2, s.length), false);
   return h;
 }
 
@@ -260,6 +381,36 @@ export function requestFraming(h: MessageHead): Framing {
 /** Where the head starting at `from` ends (index of its CRLFCRLF), or -1. */
 export function findHeadEnd(buf: Buffer, from: number): number {
   return buf.indexOf('\r\n\r\n', from, 'latin1');
+}
+
+/** Reads shorter than this are searched for heads as one latin1 string (cheaper than Buffer.indexOf plus a slice). */
+const STRING_SEARCH_MAX = 4096;
+
+/**
+ * Finds heads in a read: `find(from)` is where the head starting at `from` ends (its CRLFCRLF)
+ * or -1; `text(from, end)` is that head as latin1. One object per connection, reset per read.
+ */
+export class HeadReader {
+  private buf: Buffer | null = null;
+  private str: string | null = null;
+
+  reset(buf: Buffer): void {
+    this.buf = buf;
+    this.str = buf.length <= STRING_SEARCH_MAX ? buf.toString('latin1') : null;
+  }
+
+  find(from: number): number {
+    return this.str !== null ? this.str.indexOf('\r\n\r\n', from) : this.buf!.indexOf('\r\n\r\n', from, 'latin1');
+  }
+
+  text(from: number, end: number): string {
+    return this.str !== null ? this.str.slice(from, end) : this.buf!.toString('latin1', from, end);
+  }
+
+  clear(): void {
+    this.buf = null;
+    this.str = null;
+  }
 }
 
 const S_SIZE = 0;

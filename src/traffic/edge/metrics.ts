@@ -28,76 +28,55 @@ class HistogramCells {
   }
 }
 
-/** A histogram by cluster whose cells are filled on the request path and read at scrape. */
-class ClusterHistogram {
+const DURATION = 'kubefed_edge_request_duration_seconds';
+
+/** The duration histogram by cluster, read from the counts at scrape (a prom-client metric in shape). */
+class DurationHistogram {
+  readonly name = DURATION;
+  readonly help = 'Time from a request head to the end of its response, by the cluster that served it ("" when the edge answered itself).';
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  readonly cells = new Map<string, HistogramCells>();
 
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-
-  observe(cluster: string, v: number): void {
-    let c = this.cells.get(cluster);
-    if (c === undefined) this.cells.set(cluster, (c = new HistogramCells()));
-    c.observe(v);
-  }
+  constructor(private readonly clusters: Map<string, ClusterCounts>) {}
 
   get(): { name: string; help: string; type: string; aggregator: string; values: { value: number; labels: Record<string, string | number>; metricName: string }[] } {
     const values: { value: number; labels: Record<string, string | number>; metricName: string }[] = [];
-    for (const [cluster, c] of this.cells) {
+    for (const [cluster, { duration: c }] of this.clusters) {
+      if (c.count === 0) continue;
       let acc = 0;
       DURATION_BUCKETS.forEach((le, i) => {
         acc += c.counts[i]!;
-        values.push({ value: acc, labels: { cluster, le }, metricName: `${this.name}_bucket` });
+        values.push({ value: acc, labels: { cluster, le }, metricName: `${DURATION}_bucket` });
       });
-      values.push({ value: c.count, labels: { cluster, le: '+Inf' }, metricName: `${this.name}_bucket` });
-      values.push({ value: c.sum, labels: { cluster }, metricName: `${this.name}_sum` });
-      values.push({ value: c.count, labels: { cluster }, metricName: `${this.name}_count` });
+      values.push({ value: c.count, labels: { cluster, le: '+Inf' }, metricName: `${DURATION}_bucket` });
+      values.push({ value: c.sum, labels: { cluster }, metricName: `${DURATION}_sum` });
+      values.push({ value: c.count, labels: { cluster }, metricName: `${DURATION}_count` });
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
-  reset(): void {
-    this.cells.clear();
-  }
+  reset(): void {}
 }
 
-/** Counts keyed by joined label values, copied into a prom-client Counter at scrape. */
-class Tally {
-  readonly counts = new Map<string, number>();
+const TIERS = ['', 'zone', 'region', 'remote', 'panic', 'overflow'];
+const TIER_INDEX: Record<string, number> = Object.fromEntries(TIERS.map((t, i) => [t, i]));
 
-  add(key: string, n = 1): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
-  }
-
-  /** Sets `counter` to these counts; keys are label values joined with "\t" in `labelNames` order. */
-  copyTo(counter: client.Counter<string>, labelNames: readonly string[]): void {
-    counter.reset();
-    for (const [k, v] of this.counts) {
-      const parts = k.split('\t');
-      const labels: Record<string, string> = {};
-      labelNames.forEach((n, i) => (labels[n] = parts[i] ?? ''));
-      counter.inc(labels, v);
-    }
-  }
+/** What is counted per cluster; requests keyed by status x 8 + tier index (no strings built per request). */
+class ClusterCounts {
+  readonly requests = new Map<number, number>();
+  readonly tries = new Map<string, number>();
+  readonly duration = new HistogramCells();
+  ejections = 0;
 }
 
 export class EdgeMetrics {
   readonly registry = new client.Registry();
-  private readonly requests = new Tally();
-  private readonly tries = new Tally();
-  private readonly ejections = new Tally();
+  private readonly clusters = new Map<string, ClusterCounts>();
   private retries = 0;
-  private readonly duration = new ClusterHistogram('kubefed_edge_request_duration_seconds', 'Time from a request head to the end of its response, by the cluster that served it.');
 
   constructor(opts: { endpoints: () => Iterable<EndpointState>; connections: () => number; inFlight: () => number; configGeneration: () => number }) {
     const registers = [this.registry];
-    const requests = this.requests;
-    const tries = this.tries;
-    const ejections = this.ejections;
+    const clusters = this.clusters;
     const retries = () => this.retries;
     new client.Counter({
       name: 'kubefed_edge_requests_total',
@@ -105,7 +84,8 @@ export class EdgeMetrics {
       labelNames: ['cluster', 'code', 'tier'],
       registers,
       collect() {
-        requests.copyTo(this, ['cluster', 'code', 'tier']);
+        this.reset();
+        for (const [cluster, c] of clusters) for (const [k, v] of c.requests) this.inc({ cluster, code: String(Math.floor(k / 8)), tier: TIERS[k % 8]! }, v);
       },
     });
     new client.Counter({
@@ -114,7 +94,8 @@ export class EdgeMetrics {
       labelNames: ['cluster', 'outcome'],
       registers,
       collect() {
-        tries.copyTo(this, ['cluster', 'outcome']);
+        this.reset();
+        for (const [cluster, c] of clusters) for (const [outcome, v] of c.tries) this.inc({ cluster, outcome }, v);
       },
     });
     new client.Counter({
@@ -132,7 +113,8 @@ export class EdgeMetrics {
       labelNames: ['cluster'],
       registers,
       collect() {
-        ejections.copyTo(this, ['cluster']);
+        this.reset();
+        for (const [cluster, c] of clusters) if (c.ejections > 0) this.inc({ cluster }, c.ejections);
       },
     });
     new client.Gauge({
@@ -197,17 +179,26 @@ export class EdgeMetrics {
         this.set(opts.configGeneration());
       },
     });
-    this.registry.registerMetric(this.duration as unknown as client.Metric);
+    this.registry.registerMetric(new DurationHistogram(clusters) as unknown as client.Metric);
+  }
+
+  private of(cluster: string): ClusterCounts {
+    let c = this.clusters.get(cluster);
+    if (c === undefined) this.clusters.set(cluster, (c = new ClusterCounts()));
+    return c;
   }
 
   /** One answered request. `cluster` '' when the edge answered itself. */
   request(cluster: string, status: number, tier: string, seconds: number): void {
-    this.requests.add(`${cluster}\t${status}\t${tier}`);
-    this.duration.observe(cluster, seconds);
+    const c = this.of(cluster);
+    const k = status * 8 + (TIER_INDEX[tier] ?? 0);
+    c.requests.set(k, (c.requests.get(k) ?? 0) + 1);
+    c.duration.observe(seconds);
   }
 
   tryEnded(cluster: string, outcome: TryOutcome): void {
-    this.tries.add(`${cluster}\t${outcome}`);
+    const t = this.of(cluster).tries;
+    t.set(outcome, (t.get(outcome) ?? 0) + 1);
   }
 
   retried(): void {
@@ -215,13 +206,20 @@ export class EdgeMetrics {
   }
 
   ejected(cluster: string): void {
-    this.ejections.add(cluster);
+    this.of(cluster).ejections++;
   }
 
-  /** The value of a counter by its labels, for tests and status: e.g. ('requests', {cluster, code, tier}). */
-  count(which: 'requests' | 'tries' | 'ejections', labels: string[]): number {
-    const t = which === 'requests' ? this.requests : which === 'tries' ? this.tries : this.ejections;
-    return t.counts.get(labels.join('\t')) ?? 0;
+  /** Requests answered with `code` by `cluster` ('' for the edge itself) at `tier`, for tests and status. */
+  requests(cluster: string, code: number, tier: string): number {
+    return this.clusters.get(cluster)?.requests.get(code * 8 + (TIER_INDEX[tier] ?? 0)) ?? 0;
+  }
+
+  tries(cluster: string, outcome: TryOutcome): number {
+    return this.clusters.get(cluster)?.tries.get(outcome) ?? 0;
+  }
+
+  ejections(cluster: string): number {
+    return this.clusters.get(cluster)?.ejections ?? 0;
   }
 
   get retriesTotal(): number {

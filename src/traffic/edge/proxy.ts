@@ -114,6 +114,7 @@ export class EdgeProxy {
       accessLog,
       inFlight: 0,
       now: performance.now(),
+      clock: () => performance.timeOrigin + this.rt.now,
     };
     this.active = new ActiveChecker(tunables.activeChecks, (st) =>
       this.log.info({ endpoint: st.ep.id, failing: st.activeDown }, st.activeDown ? 'endpoint failing active checks' : 'endpoint passing active checks'),

@@ -76,4 +76,6 @@ export interface EdgeRuntime {
   inFlight: number;
   /** A coarse clock (performance.now() at the last sweep), for idle timeouts. */
   now: number;
+  /** Wall-clock milliseconds at the last sweep (coarse: for the split's one-second buckets). */
+  clock(): number;
 }

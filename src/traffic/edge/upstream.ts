@@ -26,6 +26,26 @@ export interface PoolOptions {
   maxIdle: number;
 }
 
+/** Read buffer size of a plain connection. */
+const READ_BUFFER = 64 * 1024;
+
+/**
+ * Where a plain connection reads (net's `onread`, which skips the stream machinery): one buffer,
+ * reused unless the data last read into it is still referenced.
+ */
+class ReadBuffer {
+  private buf: Buffer | null = null;
+  retained = false;
+
+  next(): Buffer {
+    if (this.buf === null || this.retained) {
+      this.buf = Buffer.allocUnsafeSlow(READ_BUFFER);
+      this.retained = false;
+    }
+    return this.buf;
+  }
+}
+
 export class UpstreamConn {
   owner: UpstreamOwner | null = null;
   connected = false;
@@ -34,22 +54,20 @@ export class UpstreamConn {
   idleSince = 0;
   idleTimeoutMs: number;
   private dead = false;
+  private paused = false;
 
-  constructor(
+  private constructor(
     readonly pool: UpstreamPool,
     readonly socket: Socket,
     tls: boolean,
+    private readonly reads: ReadBuffer | null,
   ) {
     this.idleTimeoutMs = pool.opts.idleTimeoutMs;
     socket.on(tls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
       this.owner?.onUpConnect(this);
     });
-    socket.on('data', (d: Buffer) => {
-      if (this.owner !== null) this.owner.onUpData(this, d);
-      // Bytes nobody asked for: the connection's framing is lost.
-      else this.destroy();
-    });
+    if (reads === null) socket.on('data', (d: Buffer) => this.data(d));
     socket.on('end', () => {
       if (this.owner !== null) this.owner.onUpEnd(this);
       else this.destroy();
@@ -57,6 +75,59 @@ export class UpstreamConn {
     socket.on('drain', () => this.owner?.onUpDrain(this));
     socket.on('error', (e: Error) => this.gone(e));
     socket.on('close', () => this.gone(undefined));
+  }
+
+  static open(pool: UpstreamPool, host: string, port: number, tls: boolean, servername: string | undefined): UpstreamConn {
+    if (tls) {
+      const socket = tlsConnect({ host, port, servername, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+      socket.setNoDelay(true);
+      return new UpstreamConn(pool, socket, true, null);
+    }
+    const reads = new ReadBuffer();
+    let conn: UpstreamConn | undefined;
+    const socket = netConnect({
+      host,
+      port,
+      noDelay: true,
+      onread: {
+        buffer: () => reads.next(),
+        callback: (n: number, b: Uint8Array) => {
+          conn?.data((b as Buffer).subarray(0, n));
+          return true;
+        },
+      },
+    });
+    conn = new UpstreamConn(pool, socket, false, reads);
+    return conn;
+  }
+
+  private data(d: Buffer): void {
+    if (this.owner !== null) this.owner.onUpData(this, d);
+    // Bytes nobody asked for: the connection's framing is lost.
+    else this.destroy();
+  }
+
+  /** Stops reading (the client cannot take more). */
+  pause(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  resume(): void {
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /**
+   * The data last handed to the owner is still referenced after onUpData returned (kept, or in a
+   * write that did not complete at once): the next read goes to a new buffer.
+   */
+  retain(): void {
+    if (this.reads !== null) this.reads.retained = true;
   }
 
   private gone(err: Error | undefined): void {
@@ -124,14 +195,9 @@ export class UpstreamPool {
       if (!c.alive) continue;
       c.owner = owner;
       c.reused = true;
-      c.socket.resume();
       return c;
     }
-    const socket = this.tls
-      ? tlsConnect({ host: this.address, port: this.port, servername: this.servername, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] })
-      : netConnect({ host: this.address, port: this.port, noDelay: true });
-    if (this.tls) socket.setNoDelay(true);
-    const c = new UpstreamConn(this, socket, this.tls);
+    const c = UpstreamConn.open(this, this.address, this.port, this.tls, this.servername);
     c.owner = owner;
     this.all.add(c);
     return c;
@@ -140,6 +206,7 @@ export class UpstreamPool {
   /** Gives back a connection whose exchange completed cleanly. */
   release(c: UpstreamConn, now: number): void {
     c.owner = null;
+    c.resume();
     if (this.closed || !c.alive || this.idle.length >= this.opts.maxIdle || c.idleTimeoutMs <= 0) {
       c.destroy();
       return;
