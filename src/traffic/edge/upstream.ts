@@ -84,7 +84,6 @@ export class UpstreamConn {
       return new UpstreamConn(pool, socket, true, null);
     }
     const reads = new ReadBuffer();
-    let conn: UpstreamConn | undefined;
     const socket = netConnect({
       host,
       port,
@@ -92,12 +91,12 @@ export class UpstreamConn {
       onread: {
         buffer: () => reads.next(),
         callback: (n: number, b: Uint8Array) => {
-          conn?.data((b as Buffer).subarray(0, n));
+          conn.data((b as Buffer).subarray(0, n));
           return true;
         },
       },
     });
-    conn = new UpstreamConn(pool, socket, false, reads);
+    const conn = new UpstreamConn(pool, socket, false, reads);
     return conn;
   }
 
