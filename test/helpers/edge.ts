@@ -11,8 +11,14 @@ import { endpointId, type Backend, type EdgeConfig, type Endpoint, type Route } 
 export class RoundRobinBalancer implements Balancer {
   private next = 0;
   readonly inFlight = new Map<string, number>();
+  /** Locations of the clients of the picks so far. */
+  readonly clients: unknown[] = [];
 
-  pick(backend: Backend, _client: unknown, healthy: (ep: Endpoint) => boolean, avoid?: Avoid): Pick | undefined {
+  /** `ordered`: always the first eligible endpoint in the backend's order (deterministic tries). */
+  constructor(private readonly opts: { ordered?: boolean } = {}) {}
+
+  pick(backend: Backend, client: unknown, healthy: (ep: Endpoint) => boolean, avoid?: Avoid): Pick | undefined {
+    this.clients.push(client);
     const eps = backend.endpoints;
     if (eps.length === 0) return undefined;
     const ok = eps.filter(healthy);
@@ -24,7 +30,7 @@ export class RoundRobinBalancer implements Balancer {
       eps,
     ];
     const list = tiers.find((t) => t.length > 0)!;
-    const ep = list[this.next++ % list.length]!;
+    const ep = this.opts.ordered ? list[0]! : list[this.next++ % list.length]!;
     return { endpoint: ep, tier: ok.length === 0 ? 'panic' : 'zone', locality: ep.zone ?? ep.cluster };
   }
 
