@@ -75,6 +75,7 @@ export interface EndpointStatus {
 export class EdgeProxy {
   private readonly rt: EdgeRuntime;
   private readonly conns = new Set<ClientConn>();
+  private readonly handshaking = new Set<Socket>();
   private readonly active: ActiveChecker;
   private readonly log: Logger;
   private http: NetServer | undefined;
@@ -163,12 +164,18 @@ export class EdgeProxy {
           key: own.keyPem,
           SNICallback: (name, cb) => cb(null, this.certs!.select(name)),
           ALPNProtocols: ['http/1.1'],
-          allowHalfOpen: true,
+          // Not half-open: a TLS client that hangs up during the handshake would stay half open.
+          allowHalfOpen: false,
           handshakeTimeout: this.rt.tunables.timeouts.headersMs,
         },
         (s: TLSSocket) => this.accept(s, true),
       );
-      this.https.on('tlsClientError', () => {});
+      this.https.on('tlsClientError', (_e, s) => s.destroy());
+      // Connections still in their handshake, to close with the edge.
+      this.https.on('connection', (s: Socket) => {
+        this.handshaking.add(s);
+        s.once('close', () => this.handshaking.delete(s));
+      });
       await listenOn(this.https, opts.httpsAddress);
     }
     if (opts.adminAddress) {
@@ -287,6 +294,7 @@ export class EdgeProxy {
       for (const c of this.conns) c.closeIfIdle();
     }
     for (const c of this.conns) c.socket.destroy();
+    for (const s of this.handshaking) s.destroy();
     this.admin?.closeAllConnections();
     if (this.sweeper) clearInterval(this.sweeper);
     this.active.close();
