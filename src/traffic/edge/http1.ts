@@ -3,7 +3,7 @@
  *
  * The edge speaks HTTP/1.1 over raw sockets on both sides rather than through node:http and an
  * HTTP client library: node:http alone spends more CPU per request than nginx spends proxying
- * one, so a proxy built on it cannot reach half of nginx's rate (docs/edge.md has the figures).
+ * one, so a proxy built on it cannot reach half of nginx's rate (README.md has the figures).
  * Parsing is strict, because a proxy that reads framing differently from its backends allows
  * request smuggling: a lone CR or LF, control characters, obs-fold, a malformed or conflicting
  * Content-Length, Transfer-Encoding together with Content-Length, Transfer-Encoding in HTTP/1.0

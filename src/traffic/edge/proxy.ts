@@ -299,7 +299,7 @@ export class EdgeProxy {
     if (this.sweeper) clearInterval(this.sweeper);
     this.active.close();
     this.rt.endpoints.close();
-    this.rt.accessLog?.flush();
+    await this.rt.accessLog?.flush();
     await Promise.all(closing);
   }
 }
