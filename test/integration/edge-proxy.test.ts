@@ -176,6 +176,33 @@ describe('edge proxy', () => {
   });
 });
 
+describe('edge close', () => {
+  it('lets a request in flight finish within the grace period and refuses new connections', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let arrived!: () => void;
+    const inBackend = new Promise<void>((r) => (arrived = r));
+    const slow = await startBackend('cluster-slow', (req, res) => {
+      req.resume();
+      arrived();
+      void held.then(() => res.end('done'));
+      return true;
+    });
+    const e = await EdgeProxy.start({ httpAddress: { host: '127.0.0.1', port: 0 }, balancer: new RoundRobinBalancer(), config: configOf([routeTo(backendOf('slow', [slow.endpoint()]))]), activeChecks: { intervalMs: 0 } });
+    const port = e.httpPort!;
+    const pending = request(`http://127.0.0.1:${port}/`, { dispatcher: agent }).then(async (r) => [r.statusCode, await r.body.text()]);
+    await inBackend;
+    const closing = e.close(30_000);
+    const fresh = new Agent();
+    await expect(request(`http://127.0.0.1:${port}/`, { dispatcher: fresh })).rejects.toThrow();
+    await fresh.close();
+    release();
+    expect(await pending).toEqual([200, 'done']);
+    await closing;
+    await slow.close();
+  });
+});
+
 /** Writes `raw` on a new connection and reads until the edge closes it (or 2 s of silence). */
 function rawExchange(raw: string): Promise<string> {
   return new Promise((resolve, reject) => {
