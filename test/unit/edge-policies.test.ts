@@ -164,3 +164,26 @@ describe('SplitWindow', () => {
     expect(w.split(60, t).rows.find((r) => r.cluster === 'b' && r.tier === 'zone')).toBeUndefined();
   });
 });
+
+describe('AccessLog', () => {
+  it('writes pino-format JSON lines, escaping what needs it', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { AccessLog } = await import('../../src/traffic/edge/access-log.js');
+    const dir = mkdtempSync(join(tmpdir(), 'edge-log-'));
+    try {
+      const log = AccessLog.create(join(dir, 'a.log'));
+      const base = { client: '10.0.0.1', location: { region: 'r"1' }, host: 'h\\x', path: '/p', method: 'GET', status: 200, cluster: 'c1', tier: 'zone', tries: 2, durationMs: 1.23456 };
+      log.write(base);
+      log.write({ ...base, location: {}, cluster: '', tier: '', status: 404, host: 'caf\u00e9.test' });
+      await log.flush();
+      const lines = readFileSync(join(dir, 'a.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines[0]).toMatchObject({ level: 30, client: '10.0.0.1', region: 'r"1', host: 'h\\x', path: '/p', method: 'GET', status: 200, cluster: 'c1', tier: 'zone', tries: 2, duration_ms: 1.235 });
+      expect(typeof lines[0].time).toBe('number');
+      expect(lines[1]).toEqual({ level: 30, time: lines[1].time, client: '10.0.0.1', host: 'caf\u00e9.test', path: '/p', method: 'GET', status: 404, tries: 2, duration_ms: 1.235 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
