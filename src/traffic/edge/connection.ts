@@ -9,6 +9,7 @@ import type { Location } from '../model.js';
 import { Exchange } from './exchange.js';
 import { HeadReader, HttpError, parseRequestHead, simpleResponse } from './http1.js';
 import { normalizeAddress } from './forwarded.js';
+import { ReadGate } from './read-gate.js';
 import type { EdgeRuntime } from './runtime.js';
 
 /** One reader for every connection: heads are read one at a time. */
@@ -25,7 +26,7 @@ export class ClientConn {
   private headSince = 0;
   private idleSince: number;
   private feeding = false;
-  private paused = false;
+  private readonly gate: ReadGate;
   private tunnel: Exchange | null = null;
   /** The client closed its side. */
   ending = false;
@@ -42,6 +43,7 @@ export class ClientConn {
     private readonly onClosed: (c: ClientConn) => void,
   ) {
     this.peer = normalizeAddress(socket.remoteAddress);
+    this.gate = new ReadGate(socket);
     this.idleSince = rt.now;
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('drain', () => {
@@ -74,17 +76,11 @@ export class ClientConn {
   }
 
   pause(): void {
-    if (!this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    }
+    this.gate.pause();
   }
 
   resume(): void {
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    this.gate.resume();
   }
 
   private onData(chunk: Buffer): void {

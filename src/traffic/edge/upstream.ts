@@ -6,6 +6,7 @@
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { ReadGate } from './read-gate.js';
 
 /** What a leased connection reports to the request using it. */
 export interface UpstreamOwner {
@@ -54,7 +55,7 @@ export class UpstreamConn {
   idleSince = 0;
   idleTimeoutMs: number;
   private dead = false;
-  private paused = false;
+  private readonly gate: ReadGate;
 
   private constructor(
     readonly pool: UpstreamPool,
@@ -63,6 +64,7 @@ export class UpstreamConn {
     private readonly reads: ReadBuffer | null,
   ) {
     this.idleTimeoutMs = pool.opts.idleTimeoutMs;
+    this.gate = new ReadGate(socket);
     socket.on(tls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
       this.owner?.onUpConnect(this);
@@ -108,17 +110,11 @@ export class UpstreamConn {
 
   /** Stops reading (the client cannot take more). */
   pause(): void {
-    if (!this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    }
+    this.gate.pause();
   }
 
   resume(): void {
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    this.gate.resume();
   }
 
   /**
