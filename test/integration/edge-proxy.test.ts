@@ -149,6 +149,24 @@ describe('edge proxy', () => {
     expect(text).toMatch(/connection: close/i);
   });
 
+  it('passes 100 Continue on and the body after it', async () => {
+    const s = connect(edge.httpPort!, '127.0.0.1');
+    let text = '';
+    let waiting: { what: RegExp; resolve: () => void } | undefined;
+    s.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (waiting?.what.test(text)) waiting.resolve();
+    });
+    const seen = (what: RegExp) => new Promise<void>((resolve) => (what.test(text) ? resolve() : (waiting = { what, resolve })));
+    s.write('POST /echo HTTP/1.1\r\nHost: shop.example.com\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+    await seen(/^HTTP\/1.1 100 Continue\r\n\r\n/);
+    s.write('hello');
+    // The echo answers chunked: the body, then the last chunk.
+    await seen(/\r\n5\r\nhello\r\n0\r\n\r\n$/);
+    s.destroy();
+    expect(text).toMatch(/^HTTP\/1.1 100 Continue\r\n\r\nHTTP\/1.1 200 OK\r\n/);
+  });
+
   it('rejects malformed requests and closes', async () => {
     const text = await rawExchange('GET / HTTP/1.1\r\nHost: shop.example.com\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n');
     expect(text).toMatch(/^HTTP\/1.1 400 /);
