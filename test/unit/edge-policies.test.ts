@@ -187,3 +187,25 @@ describe('AccessLog', () => {
     }
   });
 });
+
+describe('EndpointTable', () => {
+  const ep = (i: number, ready = true): Endpoint => ({ id: `c${i}/10.0.1.${i}:80`, cluster: `c${i}`, zone: 'z', address: `10.0.1.${i}`, port: 80, ready });
+  const cfg = (eps: Endpoint[]): EdgeConfig => ({ routes: [{ hosts: [], path: { type: 'Prefix', value: '/' }, source: 't', backends: [{ weight: 1, backend: { key: 'k', namespace: 'n', service: 's', port: 80, endpoints: eps } }] }], certificates: [], locations: [], regions: {}, trustedProxies: [] });
+
+  it('keeps state by endpoint id across snapshots, follows readiness, drops what is gone', () => {
+    const t = new EndpointTable({ idleTimeoutMs: 1000, maxIdle: 1 });
+    const first = t.update(cfg([ep(1), ep(2)]));
+    expect(first.added).toHaveLength(2);
+    const s1 = t.get(ep(1).id)!;
+    s1.ejected = true;
+    s1.refresh();
+    const second = t.update(cfg([ep(1, false), ep(3)]));
+    expect(second.added.map((s) => s.ep.id)).toEqual([ep(3).id]);
+    expect(second.removed.map((s) => s.ep.id)).toEqual([ep(2).id]);
+    expect(t.get(ep(1).id)).toBe(s1);
+    expect([s1.ejected, s1.ep.ready, s1.condition, t.healthy(ep(1, false))]).toEqual([true, false, 'not_ready', false]);
+    // An endpoint the table does not know: its own readiness.
+    expect(t.healthy(ep(9))).toBe(true);
+    expect(t.localitySize('zone/z')).toBe(2);
+  });
+});
