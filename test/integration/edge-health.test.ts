@@ -129,6 +129,27 @@ describe('active health checks', () => {
     expect([...statuses.keys()]).toEqual([200]);
   });
 
+  it('a GET held by a blackholed endpoint is retried elsewhere as soon as checks find it dead', async () => {
+    // Accepts connections and requests (checks included) and never answers.
+    const hole = await backend('cluster-hole', (req) => {
+      req.resume();
+      return true;
+    });
+    const good = await backend('cluster-good');
+    const { edge } = await edgeFor([hole.endpoint(), good.endpoint()], {
+      balancer: new RoundRobinBalancer({ ordered: true }),
+      // The per-try timeout alone would answer only after 50 s.
+      timeouts: { tryMs: 50_000 },
+      activeChecks: { intervalMs: 50, timeoutMs: 200, fall: 2 },
+    });
+    const agent = new Agent();
+    cleanup.push(() => agent.close());
+    const r = await request(`http://127.0.0.1:${edge.httpPort}/`, { dispatcher: agent, headers: { host: 'web.test' } });
+    await r.body.text();
+    expect([r.statusCode, r.headers['x-kubefed-cluster']]).toEqual([200, 'cluster-good']);
+    expect(edge.metrics.tries('cluster-hole', 'abandoned')).toBe(1);
+  });
+
   it('drains the endpoints of a cluster marked not ready at once', async () => {
     const a = await backend('cluster-a');
     const b = await backend('cluster-b');

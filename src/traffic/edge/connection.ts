@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Location } from '../model.js';
+import type { EndpointState } from './endpoints.js';
 import { Exchange } from './exchange.js';
 import { HeadReader, HttpError, parseRequestHead, simpleResponse } from './http1.js';
 import { normalizeAddress } from './forwarded.js';
@@ -253,6 +254,11 @@ export class ClientConn {
   private finalClose(): void {
     this.socket.destroy();
     this.onClosed(this);
+  }
+
+  /** An endpoint was found dead: a request waiting on it may be retried elsewhere now. */
+  endpointDown(st: EndpointState): void {
+    this.ex?.endpointDown(st);
   }
 
   /** Timeouts: slow heads, idle keep-alive connections, request deadlines, idle tunnels. */

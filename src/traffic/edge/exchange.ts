@@ -600,6 +600,17 @@ export class Exchange implements UpstreamOwner {
     this.conn.socket.destroy();
   }
 
+  /**
+   * `st` was found dead (failing active checks, or ejected). A try still waiting on it is given up
+   * and retried elsewhere at once when it may be (a blackholed endpoint would otherwise hold it
+   * for the whole per-try timeout); one that may not be retried keeps waiting.
+   */
+  endpointDown(st: EndpointState): void {
+    if (this.st !== st || this.answered) return;
+    if (this.phase === P_CONNECTING) this.tryFailed('connect_timeout');
+    else if (this.phase === P_WAITING && mayRetry('abandoned', this, this.rt.tunables.retry, performance.now())) this.tryFailed('abandoned');
+  }
+
   /** Deadlines, checked by the connection's sweep. */
   sweep(now: number): void {
     switch (this.phase) {

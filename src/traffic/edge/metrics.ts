@@ -90,7 +90,7 @@ export class EdgeMetrics {
     });
     new client.Counter({
       name: 'kubefed_edge_upstream_tries_total',
-      help: 'Tries sent to endpoints, by cluster and outcome (success, retried_status, connect_error, connect_timeout, reset, timeout, protocol_error, aborted).',
+      help: 'Tries sent to endpoints, by cluster and outcome (success, retried_status, connect_error, connect_timeout, reset, timeout, abandoned, protocol_error, aborted).',
       labelNames: ['cluster', 'outcome'],
       registers,
       collect() {

@@ -18,7 +18,7 @@ import { emptyEdgeConfig, type EdgeConfig, type Endpoint, type Location } from '
 import { AccessLog } from './access-log.js';
 import { createAdminServer } from './admin.js';
 import { ClientConn } from './connection.js';
-import { EndpointTable, type EndpointCondition } from './endpoints.js';
+import { EndpointTable, type EndpointCondition, type EndpointState } from './endpoints.js';
 import { TrustedProxies } from './forwarded.js';
 import { ActiveChecker, DEFAULT_ACTIVE, type ActiveCheckOptions } from './health/active.js';
 import { DEFAULT_OUTLIER, OutlierDetector, type OutlierOptions } from './health/outlier.js';
@@ -102,6 +102,7 @@ export class EdgeProxy {
     const outlier = new OutlierDetector(tunables.outlier, endpoints, (st) => {
       metrics.ejected(st.ep.cluster);
       this.log.info({ endpoint: st.ep.id, forMs: Math.round(st.ejectedUntil - performance.now()), ejections: st.ejections }, 'endpoint ejected');
+      this.endpointDown(st);
     });
     this.rt = {
       snapshot: { config: cfg, router: new Router(cfg), trust: new TrustedProxies([]), generation: 0 },
@@ -117,9 +118,10 @@ export class EdgeProxy {
       now: performance.now(),
       clock: () => performance.timeOrigin + this.rt.now,
     };
-    this.active = new ActiveChecker(tunables.activeChecks, (st) =>
-      this.log.info({ endpoint: st.ep.id, failing: st.activeDown }, st.activeDown ? 'endpoint failing active checks' : 'endpoint passing active checks'),
-    );
+    this.active = new ActiveChecker(tunables.activeChecks, (st) => {
+      this.log.info({ endpoint: st.ep.id, failing: st.activeDown }, st.activeDown ? 'endpoint failing active checks' : 'endpoint passing active checks');
+      if (st.activeDown) this.endpointDown(st);
+    });
   }
 
   static async start(opts: EdgeProxyOptions): Promise<EdgeProxy> {
@@ -226,6 +228,11 @@ export class EdgeProxy {
 
   get config(): EdgeConfig {
     return this.rt.snapshot.config;
+  }
+
+  /** Requests waiting on an endpoint just found dead are retried elsewhere (rare: a walk is fine). */
+  private endpointDown(st: EndpointState): void {
+    for (const c of this.conns) c.endpointDown(st);
   }
 
   private sweep(pools: boolean): void {

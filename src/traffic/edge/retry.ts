@@ -6,7 +6,8 @@
  * and the request's deadline remain, and:
  * - whatever the method, when nothing reached a backend: the connection was refused or timed
  *   out before it was established (no byte of the request was written);
- * - otherwise (reset, per-try timeout, a 502/503/504 answer) only for idempotent requests
+ * - otherwise (reset, per-try timeout, a 502/503/504 answer, its endpoint found dead while the
+ *   try waited for the response) only for idempotent requests
  *   (GET, HEAD, OPTIONS, PUT, DELETE, TRACE, or any request with an Idempotency-Key) whose body
  *   can be sent again: no body, or all of it still held (bodies are held up to
  *   `replayLimit` bytes for that; past it, a try that started sending is final).
@@ -30,6 +31,8 @@ export type TryOutcome =
   | 'timeout'
   /** A malformed response. */
   | 'protocol_error'
+  /** Waiting for a response when its endpoint was found dead (checks or ejection): retried at once. */
+  | 'abandoned'
   /** The client went away or the request's deadline passed. */
   | 'aborted';
 
