@@ -1,13 +1,14 @@
 /**
  * The federation API's admission hook: checks what the federation reads from objects before
  * anything is stored, so a mistake is a 422 naming the field rather than a propagation failure
- * later. Covers Federated<Kind> (template, placement, overrides), the Federation v1 annotations
- * on any object (cluster selector, replica preferences, orphaning), ReplicaSchedulingPreferences
- * and FederatedTypeConfigs.
+ * later. Covers Federated<Kind> (template, placement with its scheduling policy, overrides), the
+ * Federation v1 annotations on any object (cluster selector, replica preferences with their
+ * scheduling policy, orphaning), ReplicaSchedulingPreferences, FederatedTypeConfigs and cluster
+ * taints (Cluster, KubeFedCluster).
  */
 import { isPlainObject, type KObject } from '../apis/object.js';
 import { duplicate, FieldPath, invalid, notSupported, required, type FieldError } from '../apis/validation/field.js';
-import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../apis/validation/names.js';
+import { isDNS1035Label, isDNS1123Subdomain } from '../apis/validation/names.js';
 import type { AdmissionPlugin } from '../apiserver/rest/context.js';
 import type { ResourceType } from '../apiserver/registry/types.js';
 import { CORE_GROUP, SCHEDULING_GROUP, TYPES_GROUP } from './crds/federation-crds.js';
@@ -15,69 +16,22 @@ import { CLUSTER_SELECTOR_ANNOTATION, parseClusterSelector } from './placement/c
 import { validateOverrides } from './placement/overrides.js';
 import { ORPHAN_ANNOTATION, SYNC_FINALIZER } from './propagation/intent.js';
 import { DEPLOYMENT_PREFERENCES_ANNOTATION, RS_PREFERENCES_ANNOTATION, parsePreferencesAnnotation } from './placement/preferences.js';
+import { PLACEMENT_POLICY_FIELDS, parseSchedulingPolicy, parseTaints, validateClusterSelector } from './placement/scheduling-policy.js';
+
+export { validateClusterSelector };
 
 /** Kinds a ReplicaSchedulingPreference may divide the replicas of. */
 export const RSP_TARGET_KINDS = ['FederatedDeployment', 'FederatedReplicaSet', 'FederatedStatefulSet', 'Deployment', 'ReplicaSet', 'StatefulSet'];
 
-const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 const SCOPES = ['Namespaced', 'Cluster'];
 const PROPAGATION = ['Enabled', 'Disabled'];
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-/** A LabelSelector given as an object (KubeFed's spec.placement.clusterSelector). */
-export function validateClusterSelector(sel: unknown, path: FieldPath): FieldError[] {
-  if (sel === undefined || sel === null) return [];
-  if (!isPlainObject(sel)) return [invalid(path, sel, 'must be a label selector {matchLabels, matchExpressions}')];
-  const errs: FieldError[] = [];
-  const { matchLabels, matchExpressions } = sel as { matchLabels?: unknown; matchExpressions?: unknown };
-  if (matchLabels !== undefined && matchLabels !== null) {
-    const lp = path.child('matchLabels');
-    if (!isPlainObject(matchLabels)) errs.push(invalid(lp, matchLabels, 'must be a map of label keys to values'));
-    else {
-      for (const [k, v] of Object.entries(matchLabels)) {
-        for (const m of isQualifiedName(k)) errs.push(invalid(lp, k, m));
-        if (typeof v !== 'string') errs.push(invalid(lp.key(k), v, 'must be a string'));
-        else for (const m of isValidLabelValue(v)) errs.push(invalid(lp.key(k), v, m));
-      }
-    }
-  }
-  if (matchExpressions !== undefined && matchExpressions !== null) {
-    const ep = path.child('matchExpressions');
-    if (!Array.isArray(matchExpressions)) errs.push(invalid(ep, matchExpressions, 'must be a list of {key, operator, values}'));
-    else matchExpressions.forEach((r: unknown, i) => errs.push(...validateRequirement(r, ep.index(i))));
-  }
-  return errs;
-}
-
-function validateRequirement(r: unknown, p: FieldPath): FieldError[] {
-  if (!isPlainObject(r)) return [invalid(p, r, 'must be an object {key, operator, values}')];
-  const errs: FieldError[] = [];
-  const { key, operator, values } = r as { key?: unknown; operator?: unknown; values?: unknown };
-  if (typeof key !== 'string' || key === '') errs.push(required(p.child('key')));
-  else for (const m of isQualifiedName(key)) errs.push(invalid(p.child('key'), key, m));
-  let vals: unknown[] = [];
-  if (values !== undefined && values !== null) {
-    if (!Array.isArray(values)) errs.push(invalid(p.child('values'), values, 'must be a list of strings'));
-    else vals = values;
-  }
-  vals.forEach((v, j) => {
-    if (typeof v !== 'string') errs.push(invalid(p.child('values').index(j), v, 'must be a string'));
-    else for (const m of isValidLabelValue(v)) errs.push(invalid(p.child('values').index(j), v, m));
-  });
-  if (operator === undefined || operator === null || operator === '') errs.push(required(p.child('operator')));
-  else if (typeof operator !== 'string' || !SELECTOR_OPERATORS.includes(operator)) errs.push(notSupported(p.child('operator'), operator, SELECTOR_OPERATORS));
-  else if ((operator === 'In' || operator === 'NotIn') && vals.length === 0) errs.push(required(p.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
-  else if ((operator === 'Exists' || operator === 'DoesNotExist') && vals.length > 0) {
-    errs.push({ type: 'FieldValueForbidden', field: p.child('values').toString(), detail: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'" });
-  }
-  return errs;
-}
-
 /** spec.placement of a Federated<Kind>. */
 export function validatePlacement(placement: unknown, path = FieldPath.root('spec').child('placement')): FieldError[] {
   if (placement === undefined || placement === null) return [];
-  if (!isPlainObject(placement)) return [invalid(path, placement, 'must be an object {clusters, clusterSelector}')];
+  if (!isPlainObject(placement)) return [invalid(path, placement, 'must be an object {clusters, clusterSelector, tolerations, spreadConstraints, clusterAffinities}')];
   const errs: FieldError[] = [];
   const clusters = (placement as { clusters?: unknown }).clusters;
   if (clusters !== undefined && clusters !== null) {
@@ -103,6 +57,7 @@ export function validatePlacement(placement: unknown, path = FieldPath.root('spe
     }
   }
   errs.push(...validateClusterSelector((placement as { clusterSelector?: unknown }).clusterSelector, path.child('clusterSelector')));
+  errs.push(...parseSchedulingPolicy(placement as Record<string, unknown>, path, PLACEMENT_POLICY_FIELDS).errors);
   return errs;
 }
 
@@ -183,7 +138,15 @@ export function validateReplicaSchedulingPreference(obj: KObject): FieldError[] 
       }
     }
   }
+  errs.push(...parseSchedulingPolicy(s, sp).errors);
   return errs;
+}
+
+/** Cluster and KubeFedCluster (core.kubefed.io): spec.taints. */
+export function validateClusterTaints(obj: KObject): FieldError[] {
+  const spec: unknown = obj.spec;
+  if (!isPlainObject(spec)) return [];
+  return parseTaints((spec as Record<string, unknown>).taints).errors;
 }
 
 function validateApiResource(r: unknown, p: FieldPath, isRequired: boolean): FieldError[] {
@@ -230,6 +193,7 @@ export function validateFederationObject(group: string, kind: string, obj: KObje
   if (group === TYPES_GROUP) errs.push(...validateFederatedObject(obj));
   else if (group === SCHEDULING_GROUP && kind === 'ReplicaSchedulingPreference') errs.push(...validateReplicaSchedulingPreference(obj));
   else if (group === CORE_GROUP && kind === 'FederatedTypeConfig') errs.push(...validateFederatedTypeConfig(obj));
+  else if (group === CORE_GROUP && (kind === 'Cluster' || kind === 'KubeFedCluster')) errs.push(...validateClusterTaints(obj));
   return errs;
 }
 

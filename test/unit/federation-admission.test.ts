@@ -21,6 +21,15 @@ const ftc = (change: (s: Record<string, any>) => void): KObject => {
   return o;
 };
 
+const cluster = (taints: unknown, kind = 'Cluster'): KObject => ({ apiVersion: 'core.kubefed.io/v1beta1', kind, metadata: { name: 'c1', ...(kind === 'KubeFedCluster' ? { namespace: 'kube-federation-system' } : {}) }, spec: { apiEndpoint: 'https://c1', taints } as never });
+const policy = {
+  tolerations: [{ key: 'cluster.kubefed.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }, { key: 'dedicated', value: 'batch' }, { operator: 'Exists' }],
+  spreadConstraints: [{ spreadByField: 'region', minGroups: 2, maxGroups: 3 }, { spreadByField: 'cluster' }],
+  clusterAffinities: [{ affinityName: 'primary', clusterNames: ['gce-us-central1-a', 'gce-us-central1-b'] }, { affinityName: 'backup', labelSelector: { matchLabels: { tier: 'backup' } } }, { affinityName: 'any' }],
+};
+/** An annotated Deployment whose deployment-preferences carry `extra`. */
+const prefs = (extra: Record<string, unknown>) => ({ [DEP_ANN]: JSON.stringify({ clusters: { '*': { weight: 1 } }, ...extra }) });
+
 const CS = 'federation.alpha.kubernetes.io/cluster-selector';
 const RSP_ANN = 'federation.kubernetes.io/replica-set-preferences';
 const DEP_ANN = 'federation.kubernetes.io/deployment-preferences';
@@ -48,6 +57,14 @@ describe('federation admission accepts', () => {
     ...DEFAULT_TARGET_TYPES.map((t): [string, KObject] => [`the FederatedTypeConfig for ${t.kind}`, typeConfigFor(t)]),
     ['a disabled FederatedTypeConfig', ftc((s) => (s.propagation = 'Disabled'))],
     ['a plain object without annotations', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }],
+    // Scheduling policy and cluster taints
+    ['v1 preferences with a scheduling policy', annotated(prefs({ rebalance: false, ...policy, dynamicWeight: 'AvailableReplicas' }))],
+    ['an RSP with a scheduling policy', rsp({ targetKind: 'FederatedDeployment', totalReplicas: 9, ...policy, dynamicWeight: 'AvailableReplicas' })],
+    ['a placement with a scheduling policy', fed({ placement: { clusterSelector: {}, ...policy } })],
+    ['empty policy lists', fed({ placement: { tolerations: [], spreadConstraints: [], clusterAffinities: [] } })],
+    ['Cluster taints', cluster([{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }, { key: 'dedicated', effect: 'NoExecute', timeAdded: '2024-05-01T12:00:00Z' }, { key: 'cluster.kubefed.io/unschedulable', effect: 'NoSchedule' }])],
+    ['KubeFedCluster taints', cluster([{ key: 'example.com/maintenance', effect: 'PreferNoSchedule' }], 'KubeFedCluster')],
+    ['a Cluster without taints', cluster(undefined)],
   ])('%s', (_name, obj) => {
     expect(check(obj).map(errorMessage)).toEqual([]);
   });
@@ -99,6 +116,49 @@ describe('federation admission rejects', () => {
     ['deployment preferences with max below min', annotated({ [DEP_ANN]: '{"clusters":{"a":{"minReplicas":3,"maxReplicas":1}}}' }), [`metadata.annotations[${DEP_ANN}]`, 'maxReplicas must not be below minReplicas']],
     ['deployment preferences with rebalance not a bool', annotated({ [DEP_ANN]: '{"rebalance":"yes"}' }), [`metadata.annotations[${DEP_ANN}]`, 'rebalance must be true or false']],
     ['an orphan annotation that is not a boolean', annotated({ 'kubefed.io/orphan': 'yes' }), ['metadata.annotations[kubefed.io/orphan]: Unsupported value: "yes": supported values: "true", "false"']],
+    // The scheduling policy in the v1 annotation
+    ['an unknown preferences field', annotated(prefs({ toleration: [] })), [`metadata.annotations[${DEP_ANN}]`, 'has unknown field(s) toleration']],
+    ['tolerations not a list', annotated(prefs({ tolerations: { key: 'a' } })), [`metadata.annotations[${DEP_ANN}]`, 'tolerations: Invalid value: {"key":"a"}: must be a list of tolerations']],
+    ['a toleration with an unknown operator', annotated(prefs({ tolerations: [{ key: 'a', operator: 'In' }] })), ['tolerations[0].operator: Unsupported value: "In": supported values: "Exists", "Equal"']],
+    ['a toleration of every key with Equal', annotated(prefs({ tolerations: [{ value: 'x' }] })), ['tolerations[0].operator: Invalid value: "": operator must be Exists when `key` is empty']],
+    ['a toleration with Exists and a value', annotated(prefs({ tolerations: [{ key: 'a', operator: 'Exists', value: 'x' }] })), ["tolerations[0].value: Invalid value: \"x\": value must be empty when `operator` is 'Exists'"]],
+    ['a toleration with an unknown effect', annotated(prefs({ tolerations: [{ key: 'a', operator: 'Exists', effect: 'Never' }] })), ['tolerations[0].effect: Unsupported value: "Never": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"']],
+    ['tolerationSeconds without NoExecute', annotated(prefs({ tolerations: [{ key: 'a', operator: 'Exists', tolerationSeconds: 5 }] })), ["tolerations[0].effect: Invalid value: \"\": effect must be 'NoExecute' when `tolerationSeconds` is set"]],
+    ['tolerationSeconds not an integer', annotated(prefs({ tolerations: [{ key: 'a', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1.5 }] })), ['tolerations[0].tolerationSeconds: Invalid value: 1.5: must be an integer']],
+    ['a toleration key that is not a qualified name', annotated(prefs({ tolerations: [{ key: 'a b', operator: 'Exists' }] })), ['tolerations[0].key: Invalid value: "a b"']],
+    ['a toleration value that is not a label value', annotated(prefs({ tolerations: [{ key: 'a', value: 'no way' }] })), ['tolerations[0].value: Invalid value: "no way"']],
+    ['a misspelt toleration field', annotated(prefs({ tolerations: [{ key: 'a', operator: 'Exists', tolerationSecond: 5 }] })), ['tolerations[0].tolerationSecond: Forbidden: unknown field']],
+    ['a spread constraint without field', annotated(prefs({ spreadConstraints: [{ maxGroups: 2 }] })), ['spreadConstraints[0].spreadByField: Required value']],
+    ['a spread constraint by rack', annotated(prefs({ spreadConstraints: [{ spreadByField: 'rack' }] })), ['spreadConstraints[0].spreadByField: Unsupported value: "rack": supported values: "region", "zone", "cluster"']],
+    ['maxGroups below minGroups', annotated(prefs({ spreadConstraints: [{ spreadByField: 'zone', minGroups: 3, maxGroups: 2 }] })), ['spreadConstraints[0].maxGroups: Invalid value: 2: must be greater than or equal to minGroups (3)']],
+    ['minGroups of 0', annotated(prefs({ spreadConstraints: [{ spreadByField: 'zone', minGroups: 0 }] })), ['spreadConstraints[0].minGroups: Invalid value: 0: must be greater than or equal to 1']],
+    ['two constraints by region', annotated(prefs({ spreadConstraints: [{ spreadByField: 'region' }, { spreadByField: 'region', maxGroups: 1 }] })), ['spreadConstraints[1].spreadByField: Duplicate value: "region"']],
+    ['an affinity term without name', annotated(prefs({ clusterAffinities: [{ clusterNames: ['a'] }] })), ['clusterAffinities[0].affinityName: Required value']],
+    ['two affinity terms of one name', annotated(prefs({ clusterAffinities: [{ affinityName: 'x' }, { affinityName: 'x' }] })), ['clusterAffinities[1].affinityName: Duplicate value: "x"']],
+    ['an affinity cluster name that is not DNS-1123', annotated(prefs({ clusterAffinities: [{ affinityName: 'x', clusterNames: ['Earth_1'] }] })), ['clusterAffinities[0].clusterNames[0]: Invalid value: "Earth_1"']],
+    ['an affinity label selector with a bad operator', annotated(prefs({ clusterAffinities: [{ affinityName: 'x', labelSelector: { matchExpressions: [{ key: 'a', operator: 'Near' }] } }] })), ['clusterAffinities[0].labelSelector.matchExpressions[0].operator: Unsupported value: "Near"']],
+    ['an unknown dynamic weight', annotated(prefs({ dynamicWeight: 'Cpu' })), ['dynamicWeight: Unsupported value: "Cpu": supported values: "AvailableReplicas"']],
+    // ReplicaSchedulingPreference
+    ['an RSP with a bad toleration effect', rsp({ targetKind: 'FederatedDeployment', totalReplicas: 1, tolerations: [{ key: 'a', operator: 'Exists', effect: 'Evict' }] }), ['spec.tolerations[0].effect: Unsupported value: "Evict"']],
+    ['an RSP with maxGroups 0', rsp({ targetKind: 'FederatedDeployment', totalReplicas: 1, spreadConstraints: [{ spreadByField: 'region', maxGroups: 0 }] }), ['spec.spreadConstraints[0].maxGroups: Invalid value: 0']],
+    ['an RSP with duplicate affinity names', rsp({ targetKind: 'FederatedDeployment', totalReplicas: 1, clusterAffinities: [{ affinityName: 'a' }, { affinityName: 'b' }, { affinityName: 'a' }] }), ['spec.clusterAffinities[2].affinityName: Duplicate value: "a"']],
+    ['an RSP with an unknown dynamic weight', rsp({ targetKind: 'FederatedDeployment', totalReplicas: 1, dynamicWeight: 'Memory' }), ['spec.dynamicWeight: Unsupported value: "Memory"']],
+    ['an RSP with affinities not a list', rsp({ targetKind: 'FederatedDeployment', totalReplicas: 1, clusterAffinities: 'primary' }), ['spec.clusterAffinities: Invalid value: "primary"']],
+    // spec.placement
+    ['a placement toleration that is not an object', fed({ placement: { tolerations: ['a'] } }), ['spec.placement.tolerations[0]: Invalid value: "a"']],
+    ['a placement toleration with tolerationSeconds and NoSchedule', fed({ placement: { tolerations: [{ key: 'a', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 3 }] } }), ['spec.placement.tolerations[0].effect: Invalid value: "NoSchedule"']],
+    ['a placement spread constraint by rack', fed({ placement: { spreadConstraints: [{ spreadByField: 'rack' }] } }), ['spec.placement.spreadConstraints[0].spreadByField: Unsupported value: "rack"']],
+    ['a placement affinity with a bad label value', fed({ placement: { clusterAffinities: [{ affinityName: 'x', labelSelector: { matchLabels: { tier: 'no way' } } }] } }), ['spec.placement.clusterAffinities[0].labelSelector.matchLabels[tier]: Invalid value: "no way"']],
+    ['a placement affinity with a duplicate cluster', fed({ placement: { clusterAffinities: [{ affinityName: 'x', clusterNames: ['a', 'a'] }] } }), ['spec.placement.clusterAffinities[0].clusterNames[1]: Duplicate value: "a"']],
+    // Cluster taints
+    ['taints not a list', cluster({ key: 'a' }), ['spec.taints: Invalid value']],
+    ['a taint without key', cluster([{ effect: 'NoSchedule' }]), ['spec.taints[0].key: Required value']],
+    ['a taint key that is not a qualified name', cluster([{ key: 'a/b/c', effect: 'NoSchedule' }]), ['spec.taints[0].key: Invalid value: "a/b/c"']],
+    ['a taint value that is not a label value', cluster([{ key: 'a', value: 'x y', effect: 'NoSchedule' }]), ['spec.taints[0].value: Invalid value: "x y"']],
+    ['a taint without effect', cluster([{ key: 'a' }]), ['spec.taints[0].effect: Required value']],
+    ['a taint with an unknown effect', cluster([{ key: 'a', effect: 'NoEntry' }], 'KubeFedCluster'), ['spec.taints[0].effect: Unsupported value: "NoEntry": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"']],
+    ['a taint with a bad timeAdded', cluster([{ key: 'a', effect: 'NoExecute', timeAdded: 'yesterday' }]), ['spec.taints[0].timeAdded: Invalid value: "yesterday": must be an RFC 3339 time']],
+    ['two taints of one key and effect', cluster([{ key: 'a', effect: 'NoSchedule' }, { key: 'a', effect: 'NoExecute' }, { key: 'a', value: 'v', effect: 'NoSchedule' }]), ['spec.taints[2]: Duplicate value: {"key":"a","effect":"NoSchedule"}']],
     // ReplicaSchedulingPreference
     ['an RSP without spec', rsp(undefined), ['spec: Required value']],
     ['an RSP without targetKind', rsp({ totalReplicas: 1 }), ['spec.targetKind: Required value']],

@@ -3,7 +3,8 @@ import { errorMessage } from '../../src/apis/validation/field.js';
 import { clusterMatches, parseClusterSelector } from '../../src/federation/placement/cluster-selector.js';
 import { applyOverrides, overridesFor, validateOverrides } from '../../src/federation/placement/overrides.js';
 import { placedClusters, v1Clusters, withinNamespace, type ClusterInfo } from '../../src/federation/placement/placement.js';
-import { DEFAULT_PREFERENCES, parsePreferencesAnnotation, rspPreferences, v1Preferences } from '../../src/federation/placement/preferences.js';
+import { DEFAULT_PREFERENCES, parsePreferencesAnnotation, parseWorkloadPreferences, rspPreferences, rspWorkloadPreferences, v1Preferences, v1WorkloadPreferences } from '../../src/federation/placement/preferences.js';
+import { mergePolicies, parseSchedulingPolicy, parseTaints, placementPolicy } from '../../src/federation/placement/scheduling-policy.js';
 
 const clusters: ClusterInfo[] = [
   { name: 'us-a', labels: { region: 'us', tier: 'gold', size: '10' } },
@@ -144,5 +145,73 @@ describe('replica preferences', () => {
   });
   it('reads ReplicaSchedulingPreference specs', () => {
     expect(rspPreferences({ spec: { totalReplicas: 9, rebalance: true, clusters: { a: { weight: 2 } } } })).toEqual({ rebalance: true, clusters: { a: { weight: 2 } } });
+  });
+});
+
+describe('scheduling policy where users give it', () => {
+  const names = ['gce-us-central1-a'];
+  const policyJson = {
+    tolerations: [{ key: 'cluster.kubefed.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }, { key: 'dedicated', value: 'batch', effect: 'NoSchedule' }, { operator: 'Exists', effect: '' }],
+    spreadConstraints: [{ spreadByField: 'region', minGroups: 2, maxGroups: 3 }],
+    clusterAffinities: [{ affinityName: 'primary', clusterNames: ['gce-us-central1-a'] }, { affinityName: 'backup', labelSelector: { matchLabels: { tier: 'backup' } } }],
+    dynamicWeight: 'AvailableReplicas',
+  };
+  // As parsed: the empty effect is left out.
+  const policy = { ...policyJson, tolerations: [...policyJson.tolerations.slice(0, 2), { operator: 'Exists' }] };
+
+  it('the default (no annotation, no RSP) rebalances, so a joining cluster gets its share; an annotation without rebalance does not (Federation v1)', () => {
+    expect(DEFAULT_PREFERENCES).toEqual({ rebalance: true, clusters: { '*': { weight: 1 } } });
+    expect(parsePreferencesAnnotation('{"clusters":{"*":{"weight":1}}}', names).rebalance).toBe(false);
+    expect(v1WorkloadPreferences({ kind: 'Deployment', metadata: {} }, names)).toBeUndefined();
+  });
+
+  it('reads the policy from the v1 annotation, keeping rebalance and clusters', () => {
+    const got = parseWorkloadPreferences(JSON.stringify({ rebalance: true, clusters: { 'GCE-US-CENTRAL1-A': { weight: 2 } }, ...policyJson }), names);
+    expect(got).toEqual({ preferences: { rebalance: true, clusters: { 'gce-us-central1-a': { weight: 2 } } }, policy });
+    const ann = { 'federation.kubernetes.io/deployment-preferences': JSON.stringify({ tolerations: [{ operator: 'Exists' }] }) };
+    expect(v1WorkloadPreferences({ kind: 'Deployment', metadata: { annotations: ann } }, names)).toEqual({ preferences: { rebalance: false, clusters: { '*': { weight: 1 } } }, policy: { tolerations: [{ operator: 'Exists' }] } });
+  });
+
+  it.each([
+    ['{"toleration":[]}', 'has unknown field(s) toleration'],
+    ['{"tolerations":[{"key":"a","operator":"Exists","effect":"Soon"}]}', 'tolerations[0].effect: Unsupported value: "Soon"'],
+    ['{"spreadConstraints":[{"spreadByField":"zone","minGroups":2,"maxGroups":1}]}', 'spreadConstraints[0].maxGroups: Invalid value: 1: must be greater than or equal to minGroups (2)'],
+    ['{"clusterAffinities":[{"clusterNames":["a"]}]}', 'clusterAffinities[0].affinityName: Required value'],
+    ['{"dynamicWeight":"cpu"}', 'dynamicWeight: Unsupported value: "cpu"'],
+  ])('rejects the annotation %s naming the field', (json, message) => {
+    expect(() => parseWorkloadPreferences(json, names)).toThrow(message);
+    expect(() => parsePreferencesAnnotation(json, names)).toThrow(message);
+  });
+
+  it('reads the policy from a ReplicaSchedulingPreference spec', () => {
+    expect(rspWorkloadPreferences({ spec: { targetKind: 'FederatedDeployment', totalReplicas: 3, ...policyJson } })).toEqual({ preferences: { rebalance: false, clusters: { '*': { weight: 1 } } }, policy });
+    expect(() => rspWorkloadPreferences({ spec: { spreadConstraints: [{ spreadByField: 'rack' }] } })).toThrow('spec.spreadConstraints[0].spreadByField: Unsupported value: "rack"');
+  });
+
+  it('reads the policy of spec.placement (without dynamicWeight)', () => {
+    const { dynamicWeight: _dw, ...placementOnly } = policy;
+    expect(placementPolicy({ clusterSelector: {}, ...policyJson })).toEqual(placementOnly);
+    expect(placementPolicy(undefined)).toEqual({});
+    expect(placementPolicy({ clusters: [{ name: 'a' }] })).toEqual({});
+    expect(() => placementPolicy({ tolerations: [{ key: 'a', operator: 'Exists', value: 'x' }] })).toThrow("spec.placement.tolerations[0].value: Invalid value: \"x\": value must be empty when `operator` is 'Exists'");
+  });
+
+  it('leaves out what is wrong and reports it', () => {
+    const { policy: got, errors } = parseSchedulingPolicy({ tolerations: [{ operator: 'Exists' }, { key: 'a', operator: 'Near' }], dynamicWeight: 'x' });
+    expect(got).toEqual({ tolerations: [{ operator: 'Exists' }] });
+    expect(errors.map(errorMessage)).toEqual(['tolerations[1].operator: Unsupported value: "Near": supported values: "Exists", "Equal"', 'dynamicWeight: Unsupported value: "x": supported values: "AvailableReplicas"']);
+  });
+
+  it('an RSP\'s policy wins over its workload\'s placement, field by field', () => {
+    const placement = { tolerations: [{ operator: 'Exists' as const }], spreadConstraints: [{ spreadByField: 'zone' as const }] };
+    const rsp = { spreadConstraints: [{ spreadByField: 'region' as const }], dynamicWeight: 'AvailableReplicas' as const };
+    expect(mergePolicies(rsp, placement)).toEqual({ tolerations: [{ operator: 'Exists' }], spreadConstraints: [{ spreadByField: 'region' }], dynamicWeight: 'AvailableReplicas' });
+  });
+
+  it('reads cluster taints', () => {
+    const { taints, errors } = parseTaints([{ key: 'a', value: 'b', effect: 'NoSchedule' }, { key: 'a', effect: 'NoExecute', timeAdded: '2024-05-01T12:00:00Z' }, { key: 'a', effect: 'NoSchedule' }]);
+    expect(taints).toEqual([{ key: 'a', value: 'b', effect: 'NoSchedule' }, { key: 'a', effect: 'NoExecute', timeAdded: '2024-05-01T12:00:00Z' }]);
+    expect(errors.map(errorMessage)).toEqual(['spec.taints[2]: Duplicate value: {"key":"a","effect":"NoSchedule"}']);
+    expect(parseTaints(undefined)).toEqual({ taints: [], errors: [] });
   });
 });

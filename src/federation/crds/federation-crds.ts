@@ -13,6 +13,59 @@ export const KUBEFED_NAMESPACE = 'kube-federation-system';
 export const CORE_API_VERSION = `${CORE_GROUP}/v1beta1`;
 export const CRD_API_VERSION = 'apiextensions.k8s.io/v1';
 
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** Cluster / KubeFedCluster spec.taints: Kubernetes node taints, applied to clusters. */
+const clusterTaints = arrayOf(
+  object(
+    {
+      key: str('Taint key (a qualified name). The federation sets cluster.kubefed.io/not-ready and cluster.kubefed.io/unreachable itself; kubefed cordon sets cluster.kubefed.io/unschedulable.'),
+      value: str('Taint value (a label value).'),
+      effect: str('NoSchedule: no new replicas; PreferNoSchedule: used only when other clusters cannot hold a workload; NoExecute: replicas leave after the workload\'s tolerationSeconds.', { enum: TAINT_EFFECTS }),
+      timeAdded: str('When the taint was added (NoExecute tolerationSeconds count from here).', { format: 'date-time' }),
+    },
+    undefined,
+    { required: ['key', 'effect'] },
+  ),
+  'Taints on the cluster; workloads tolerate them with tolerations.',
+);
+
+/** The scheduling policy fields shared by ReplicaSchedulingPreference spec and spec.placement. */
+const tolerations = arrayOf(
+  object({
+    key: str('Taint key to tolerate; empty with operator Exists tolerates every taint.'),
+    operator: str('Exists or Equal (default).', { enum: ['Exists', 'Equal', ''] }),
+    value: str('Taint value, for Equal.'),
+    effect: str('Effect to tolerate; empty: every effect.', { enum: [...TAINT_EFFECTS, ''] }),
+    tolerationSeconds: int('NoExecute only: how long the workload stays on the tainted cluster after the taint was added; absent: for ever.'),
+  }),
+  'Cluster taints the workload tolerates.',
+);
+const spreadConstraints = arrayOf(
+  object(
+    {
+      spreadByField: str('region, zone or cluster.', { enum: ['region', 'zone', 'cluster'] }),
+      minGroups: int('Use at least this many groups.', { minimum: 1 }),
+      maxGroups: int('Use at most this many groups.', { minimum: 1 }),
+    },
+    undefined,
+    { required: ['spreadByField'] },
+  ),
+  'Spread the replicas over distinct regions, zones or clusters.',
+);
+const clusterAffinities = arrayOf(
+  object(
+    {
+      affinityName: str('Name of the group (unique).'),
+      clusterNames: arrayOf(str(), 'Clusters in the group.'),
+      labelSelector,
+    },
+    undefined,
+    { required: ['affinityName'] },
+  ),
+  'Ordered groups of clusters: the first group that can hold the workload is used; replicas return to an earlier group when it recovers.',
+);
+
 const clusterStatus = object(
   {
     conditions: arrayOf(condition, 'Ready and Offline conditions from health probes.'),
@@ -38,6 +91,7 @@ export const kubeFedClusterCrd: KObject = crd({
       secretRef: object({ name: str('Name of the Secret (in the same namespace) holding the token.') }, 'Secret with the federation\'s credentials for the member.', { required: ['name'] }),
       disabledTLSValidations: arrayOf(str(undefined, { enum: ['*', 'SubjectName', 'ValidityPeriod'] }), 'TLS checks to skip (not recommended).'),
       proxyURL: str('Proxy to reach the API server through.'),
+      taints: clusterTaints,
     },
     'Where the member cluster is and how to authenticate to it.',
     { required: ['apiEndpoint', 'secretRef'] },
@@ -62,6 +116,7 @@ export const clusterCrd: KObject = crd({
     {
       apiEndpoint: str('URL of the member cluster\'s API server.'),
       kubeFedCluster: object({ namespace: str(), name: str() }, 'The KubeFedCluster this cluster comes from.'),
+      taints: clusterTaints,
     },
     'The member cluster.',
   ),
@@ -135,6 +190,10 @@ export const replicaSchedulingPreferenceCrd: KObject = crd({
       rebalance: bool('Move running replicas to follow the preferences.'),
       intersectWithClusterSelector: bool('Only divide between clusters the placement selects.'),
       clusters: { type: 'object', additionalProperties: clusterPreference, description: 'Preferences per cluster name, or "*" for all others.' },
+      tolerations,
+      spreadConstraints,
+      clusterAffinities,
+      dynamicWeight: str('AvailableReplicas: weigh each cluster by the replicas it has room for (allocatable minus requested on its nodes).', { enum: ['AvailableReplicas'] }),
     },
     'The division.',
     { required: ['targetKind', 'totalReplicas'] },
@@ -196,6 +255,9 @@ export function federatedTypeCrd(t: TargetType): KObject {
           {
             clusters: arrayOf(object({ name: str('Cluster name.') }, undefined, { required: ['name'] }), 'Clusters to place into; wins over clusterSelector, even when empty.'),
             clusterSelector: labelSelector,
+            tolerations,
+            spreadConstraints,
+            clusterAffinities,
           },
           'Which clusters get the object.',
         ),
