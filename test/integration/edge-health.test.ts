@@ -150,6 +150,20 @@ describe('active health checks', () => {
     expect(edge.metrics.tries('cluster-hole', 'abandoned')).toBe(1);
   });
 
+  it('an endpoint refusing a request connection is failing at once, and back with its next passing check', async () => {
+    const b = await backend('cluster-b');
+    const a = await backend('cluster-a');
+    const aEndpoint = a.endpoint();
+    // Checks far apart: what marks it failing is the refused request, not a check.
+    const { edge, get } = await edgeFor([aEndpoint, b.endpoint()], { balancer: new RoundRobinBalancer({ ordered: true }), activeChecks: { intervalMs: 2_000 } });
+    expect((await get()).cluster).toBe('cluster-a');
+    await a.close();
+    const r = await get();
+    expect([r.status, r.cluster]).toEqual([200, 'cluster-b']);
+    expect(stateOf(edge, aEndpoint.id)?.state).toBe('failing');
+    expect(edge.healthy(aEndpoint)).toBe(false);
+  });
+
   it('drains the endpoints of a cluster marked not ready at once', async () => {
     const a = await backend('cluster-a');
     const b = await backend('cluster-b');

@@ -8,7 +8,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeProxy } from '../../src/traffic/edge/proxy.js';
 import { backendOf, configOf, deadPort, RoundRobinBalancer, routeTo, startBackend, type TestBackend } from '../helpers/edge.js';
-import { endpointId, type Endpoint } from '../../src/traffic/model.js';
+import { endpointId, type EdgeConfig, type Endpoint } from '../../src/traffic/model.js';
 
 let good: TestBackend;
 /** Reads the whole request, then resets the connection. */
@@ -20,6 +20,7 @@ let silent: TestBackend;
 let edge: EdgeProxy;
 let base: string;
 let dead: Endpoint;
+let config: EdgeConfig;
 const agent = new Agent({ keepAliveTimeout: 10_000 });
 
 beforeAll(async () => {
@@ -50,13 +51,13 @@ beforeAll(async () => {
     activeChecks: { intervalMs: 0 },
     timeouts: { tryMs: 300 },
     retry: { replayLimit: 64 * 1024 },
-    config: configOf([
+    config: (config = configOf([
       via('refused', dead),
       via('reset', resetter.endpoint()),
       via('unavailable', unavailable.endpoint()),
       via('silent', silent.endpoint()),
       routeTo(backendOf('only503', [unavailable.endpoint()]), ['only503.test']),
-    ]),
+    ])),
   });
   base = `http://127.0.0.1:${edge.httpPort}`;
 });
@@ -150,6 +151,22 @@ describe('edge retries', () => {
     const r = await send('refused.test', 'PUT', body);
     expect([r.status, r.cluster]).toEqual([200, 'cluster-good']);
     expect(JSON.parse(r.text).body.length).toBe(body.length);
+  });
+
+  it('refusals do not use up the tries: a GET gets past a whole region refusing', async () => {
+    const dead: Endpoint[] = [];
+    for (let i = 0; i < 5; i++) {
+      const port = await deadPort();
+      dead.push({ id: endpointId(`cluster-down-${i}`, '127.0.0.1', port), cluster: `cluster-down-${i}`, address: '127.0.0.1', port, ready: true });
+    }
+    edge.setConfig(configOf([routeTo(backendOf('region', [...dead, good.endpoint()]), ['region.test'])]));
+    try {
+      const r = await send('region.test', 'GET');
+      expect([r.status, r.cluster]).toEqual([200, 'cluster-good']);
+      for (const d of dead) expect(edge.metrics.tries(d.cluster, 'connect_error')).toBe(1);
+    } finally {
+      edge.setConfig(config);
+    }
   });
 
   it('the last 503 is passed on when every try fails', async () => {

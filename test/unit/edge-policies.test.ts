@@ -9,28 +9,32 @@ import type { EdgeConfig, Endpoint } from '../../src/traffic/model.js';
 
 describe('mayRetry', () => {
   const body = (replayable: boolean) => new BodyBuffer(replayable, 1024);
-  const cases: [string, TryOutcome, boolean, BodyBuffer | null, number, boolean][] = [
-    // what, outcome, idempotent, body, tries so far, retried
-    ['GET refused', 'connect_error', true, null, 1, true],
-    ['POST refused: nothing reached a backend', 'connect_error', false, body(false), 1, true],
-    ['POST connect timeout', 'connect_timeout', false, body(false), 1, true],
-    ['POST reset after it was sent', 'reset', false, body(false), 1, false],
-    ['POST without body reset after it was sent', 'reset', false, null, 1, false],
-    ['POST answered 503', 'retried_status', false, null, 1, false],
-    ['GET reset', 'reset', true, null, 1, true],
-    ['GET per-try timeout', 'timeout', true, null, 1, true],
-    ['GET answered 503', 'retried_status', true, null, 1, true],
-    ['PUT with a held body reset', 'reset', true, body(true), 1, true],
-    ['PUT with a body past the replay limit reset', 'reset', true, body(false), 1, false],
-    ['tries exhausted', 'connect_error', true, null, 3, false],
-    ['a successful try', 'success', true, null, 1, false],
-    ['client gone', 'aborted', true, null, 1, false],
+  const cases: [string, TryOutcome, boolean, BodyBuffer | null, number, number, boolean][] = [
+    // what, outcome, idempotent, body, tries so far, of which could not connect (this one included), retried
+    ['GET refused', 'connect_error', true, null, 1, 1, true],
+    ['POST refused: nothing reached a backend', 'connect_error', false, body(false), 1, 1, true],
+    ['POST connect timeout', 'connect_timeout', false, body(false), 1, 1, true],
+    ['POST reset after it was sent', 'reset', false, body(false), 1, 0, false],
+    ['POST without body reset after it was sent', 'reset', false, null, 1, 0, false],
+    ['POST answered 503', 'retried_status', false, null, 1, 0, false],
+    ['GET reset', 'reset', true, null, 1, 0, true],
+    ['GET per-try timeout', 'timeout', true, null, 1, 0, true],
+    ['GET answered 503', 'retried_status', true, null, 1, 0, true],
+    ['GET whose endpoint was found dead', 'abandoned', true, null, 1, 0, true],
+    ['PUT with a held body reset', 'reset', true, body(true), 1, 0, true],
+    ['PUT with a body past the replay limit reset', 'reset', true, body(false), 1, 0, false],
+    ['three tries reached a backend', 'reset', true, null, 3, 0, false],
+    ['refusals do not use up the tries', 'connect_error', true, null, 6, 4, true],
+    ['a reset after refusals', 'reset', true, null, 6, 4, true],
+    ['up to the connect failure bound', 'connect_error', true, null, 8, 8, false],
+    ['a successful try', 'success', true, null, 1, 0, false],
+    ['client gone', 'aborted', true, null, 1, 0, false],
   ];
-  for (const [what, outcome, idempotent, b, tries, want] of cases) {
-    it(what, () => expect(mayRetry(outcome, { eligible: idempotent, body: b, tries, deadline: Infinity }, DEFAULT_RETRY, 0)).toBe(want));
+  for (const [what, outcome, idempotent, b, tries, connectFailures, want] of cases) {
+    it(what, () => expect(mayRetry(outcome, { eligible: idempotent, body: b, tries, connectFailures, deadline: Infinity }, DEFAULT_RETRY, 0)).toBe(want));
   }
 
-  it('not past the deadline', () => expect(mayRetry('connect_error', { eligible: true, body: null, tries: 1, deadline: 100 }, DEFAULT_RETRY, 100)).toBe(false));
+  it('not past the deadline', () => expect(mayRetry('connect_error', { eligible: true, body: null, tries: 1, connectFailures: 1, deadline: 100 }, DEFAULT_RETRY, 100)).toBe(false));
 
   it('idempotent methods and Idempotency-Key', () => {
     expect(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'].every((m) => retryEligible(m, false))).toBe(true);

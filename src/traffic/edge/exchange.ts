@@ -12,7 +12,7 @@ import type { Avoid, Pick } from '../locality/balancer-api.js';
 import type { ClientConn } from './connection.js';
 import type { EndpointState } from './endpoints.js';
 import { ChunkedScanner, HeadReader, HttpError, parseResponseHead, requestFraming, responseFraming, simpleResponse, type Framing, type MessageHead } from './http1.js';
-import { BodyBuffer, endpointFailure, mayRetry, RETRY_STATUSES, retryEligible, type TryOutcome } from './retry.js';
+import { BodyBuffer, endpointFailure, mayRetry, nothingSent, RETRY_STATUSES, retryEligible, type TryOutcome } from './retry.js';
 import { normalizeHost, pickBackend, targetPath } from './router.js';
 import type { EdgeRuntime } from './runtime.js';
 import type { UpstreamConn, UpstreamOwner } from './upstream.js';
@@ -55,6 +55,8 @@ export class Exchange implements UpstreamOwner {
   private upHead = '';
 
   tries = 0;
+  /** Tries that could not connect (they do not count against maxTries). */
+  connectFailures = 0;
   private avoid: { endpoints: Set<string>; clusters: Set<string> } | undefined;
   private pick: Pick | undefined;
   private st: EndpointState | undefined;
@@ -325,6 +327,7 @@ export class Exchange implements UpstreamOwner {
   private tryFailed(outcome: TryOutcome): void {
     const pick = this.pick!;
     this.endTry(outcome, false);
+    if (nothingSent(outcome)) this.connectFailures++;
     this.upBuf = null;
     if (this.answered) {
       this.abort(outcome);
@@ -340,17 +343,21 @@ export class Exchange implements UpstreamOwner {
     } else this.respondLocal(this.failStatus, this.failStatus === 504 ? 'upstream timed out\n' : 'upstream failed\n');
   }
 
-  onUpError(conn: UpstreamConn, _err: Error | undefined): void {
+  onUpError(conn: UpstreamConn, err: Error | undefined): void {
     if (conn !== this.up) return;
     switch (this.phase) {
-      case P_CONNECTING:
+      case P_CONNECTING: {
+        const st = this.st!;
         this.tryFailed('connect_error');
+        // After the retry started: marking it down walks the requests waiting on it, this one too.
+        if ((err as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED') this.rt.refused(st);
         break;
+      }
       case P_WAITING:
         this.tryFailed('reset');
         break;
       case P_RESPONSE:
-        if (this.respFraming === 'close' && _err === undefined) this.complete();
+        if (this.respFraming === 'close' && err === undefined) this.complete();
         else this.abort('reset');
         break;
       case P_TUNNEL:

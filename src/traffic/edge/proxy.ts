@@ -114,6 +114,7 @@ export class EdgeProxy {
       metrics,
       split: new SplitWindow(opts.splitSeconds ?? 300),
       accessLog,
+      refused: (st) => this.active.markDown(st),
       inFlight: 0,
       now: performance.now(),
       clock: () => performance.timeOrigin + this.rt.now,

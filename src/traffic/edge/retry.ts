@@ -2,15 +2,17 @@
  * When a failed try may be tried again, and the request body as the tries see it.
  *
  * A try that failed before any byte of its response reached the client is retried on another
- * endpoint (the balancer is told to avoid the endpoints and clusters already tried) while tries
- * and the request's deadline remain, and:
+ * endpoint (the balancer is told to avoid the endpoints and clusters already tried) within the
+ * request's deadline, and:
  * - whatever the method, when nothing reached a backend: the connection was refused or timed
- *   out before it was established (no byte of the request was written);
+ *   out before it was established (no byte of the request was written). Such tries do not count
+ *   against `maxTries` (a region going down refuses on every endpoint of its clusters, and a
+ *   refusal costs nothing), but at most `maxConnectFailures` of them are made per request;
  * - otherwise (reset, per-try timeout, a 502/503/504 answer, its endpoint found dead while the
- *   try waited for the response) only for idempotent requests
- *   (GET, HEAD, OPTIONS, PUT, DELETE, TRACE, or any request with an Idempotency-Key) whose body
- *   can be sent again: no body, or all of it still held (bodies are held up to
- *   `replayLimit` bytes for that; past it, a try that started sending is final).
+ *   try waited for the response) only for idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE,
+ *   TRACE, or any request with an Idempotency-Key) whose body can be sent again: no body, or all
+ *   of it still held (bodies are held up to `replayLimit` bytes for that; past it, a try that
+ *   started sending is final), and at most `maxTries` tries that reached a backend.
  * A non-idempotent request that reached a backend (its head was written, with or without a body)
  * is never sent again: the backend may have acted on it.
  */
@@ -39,13 +41,15 @@ export type TryOutcome =
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 
 export interface RetryOptions {
-  /** Tries per request, the first included. */
+  /** Tries that reached a backend, per request, the first included. */
   maxTries: number;
+  /** Tries that could not connect, per request (they do not count against maxTries). */
+  maxConnectFailures: number;
   /** Request body bytes held so that an idempotent request can be sent again. */
   replayLimit: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { maxTries: 3, replayLimit: 1024 * 1024 };
+export const DEFAULT_RETRY: RetryOptions = { maxTries: 3, maxConnectFailures: 8, replayLimit: 1024 * 1024 };
 
 export const retryEligible = (method: string, hasIdempotencyKey: boolean): boolean => hasIdempotencyKey || IDEMPOTENT_METHODS.has(method);
 
@@ -59,14 +63,17 @@ export interface RetryState {
   eligible: boolean;
   /** null: the request has no body. */
   body: BodyBuffer | null;
+  /** Tries so far, and how many of them could not connect. */
   tries: number;
+  connectFailures: number;
   deadline: number;
 }
 
+/** Whether the request may be tried again after a try ended with `o` (already counted in `s`). */
 export function mayRetry(o: TryOutcome, s: RetryState, opts: RetryOptions, now: number): boolean {
-  if (o === 'success' || o === 'aborted') return false;
-  if (s.tries >= opts.maxTries || now >= s.deadline) return false;
-  if (nothingSent(o)) return true;
+  if (o === 'success' || o === 'aborted' || now >= s.deadline) return false;
+  if (s.tries - s.connectFailures >= opts.maxTries) return false;
+  if (nothingSent(o)) return s.connectFailures < opts.maxConnectFailures;
   return s.eligible && (s.body === null || s.body.replayable);
 }
 

@@ -6,7 +6,7 @@
 import type { Balancer } from '../locality/balancer-api.js';
 import type { EdgeConfig, Location } from '../model.js';
 import type { AccessLog } from './access-log.js';
-import type { EndpointTable } from './endpoints.js';
+import type { EndpointState, EndpointTable } from './endpoints.js';
 import type { TrustedProxies } from './forwarded.js';
 import type { ActiveCheckOptions } from './health/active.js';
 import type { OutlierDetector, OutlierOptions } from './health/outlier.js';
@@ -72,6 +72,8 @@ export interface EdgeRuntime {
   readonly metrics: EdgeMetrics;
   readonly split: SplitWindow;
   readonly accessLog: AccessLog | undefined;
+  /** A request's connection to `st` was refused (nothing listens there). */
+  refused(st: EndpointState): void;
   /** Requests between head and end of response (or of their tunnel). */
   inFlight: number;
   /** A coarse clock (performance.now() at the last sweep), for idle timeouts. */

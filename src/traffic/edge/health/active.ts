@@ -6,7 +6,8 @@
  * redirect; a 5xx, a timeout, a refused or reset connection is a failure. `fall` consecutive
  * failures mark the endpoint failing, `rise` consecutive passes bring it back. When the check
  * connection closes between checks (a backend that exits closes it), the next check runs at once,
- * so a dead endpoint is usually caught within one interval of its death.
+ * so a dead endpoint is usually caught within one interval of its death; a request's connection
+ * refused by an endpoint marks it failing at once (markDown).
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -209,6 +210,21 @@ export class ActiveChecker {
         this.probes.delete(st);
       }
     }
+  }
+
+  /**
+   * A request's connection to `st` was refused: nothing listens there, which is what a failed
+   * check would find. It counts as failing now (the next passing check brings it back) rather
+   * than after `fall` checks. Only while checks run: nothing else would bring it back.
+   */
+  markDown(st: EndpointState): boolean {
+    if (this.opts.intervalMs <= 0 || st.activeDown || !this.probes.has(st)) return false;
+    st.activeDown = true;
+    st.activeFailures = this.opts.fall;
+    st.activeSuccesses = 0;
+    st.refresh();
+    this.onChange(st);
+    return true;
   }
 
   /** Endpoints being checked (for tests and status). */
