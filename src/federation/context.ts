@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { KObject } from '../apis/object.js';
 import type { KubeClient } from './client/kube-client.js';
+import type { Taint } from './planning/scheduling-types.js';
 import type { FederatedTypeInfo } from './types.js';
 
 /** A joined member cluster as the controllers see it. */
@@ -15,8 +16,12 @@ export interface MemberCluster {
   labels: Record<string, string>;
   region?: string;
   zones: string[];
-  /** Health: Ready (probes pass), NotReady (answers unhealthy) or Offline (unreachable). */
+  /** Health: Ready (probes pass), NotReady (answers unhealthy, or no node is Ready) or Offline (unreachable). */
   phase: 'Ready' | 'NotReady' | 'Offline';
+  /** When the cluster entered its phase (ms since epoch; unknown for clusters found at start: their status time). */
+  phaseSince?: number;
+  /** The Cluster object's spec.taints: the federation's own (not-ready, unreachable) and users'. */
+  taints?: Taint[];
   client: KubeClient;
 }
 
@@ -55,9 +60,22 @@ export interface Intent {
   orphan: boolean;
 }
 
-/** Divides a workload's replicas; returns undefined for kinds without replicas. */
+/** A workload's division: what to write to each cluster's copy, and why. */
+export interface SchedulingResult {
+  /** Replicas per selected cluster; `keep`: leave the copy's replicas as they are. */
+  replicas: Record<string, number | 'keep'>;
+  /** Each cluster's target and the reason for it (status, events). */
+  decisions: Record<string, { target: number; reason: string; message?: string }>;
+  /** Evictions are held back: too many clusters are unhealthy at once. */
+  frozen?: boolean;
+  /** Look again after this long even if nothing changes (tolerations expiring, clusters settling). */
+  recheckAfterMs?: number;
+}
+
+/** Divides a workload's replicas; returns undefined for kinds without replicas (or not divided). */
 export interface ReplicaScheduler {
-  schedule(intent: Intent, readyClusters: string[]): Promise<Record<string, number> | undefined>;
+  /** `copyOf`: the workload's copy in a cluster as last seen (from the member caches), if known. */
+  schedule(intent: Intent, clusters: MemberCluster[], copyOf: (cluster: string) => KObject | undefined): Promise<SchedulingResult | undefined>;
   /** Stops tracking a workload once it is deleted everywhere. */
   forget?(key: { namespace: string; name: string; kind: string }): void;
 }
@@ -70,6 +88,8 @@ export interface ClusterPropagation {
   message?: string;
   /** The member copy after the sync, if any. */
   member?: KObject;
+  /** A divided workload: the replicas the plan gives this cluster, and why. */
+  placement?: { target: number; reason: string; message?: string };
 }
 
 /** Writes status back to the federation object after a sync. */

@@ -18,6 +18,7 @@ import { SyncController } from './propagation/sync-controller.js';
 import { GatewayStatusController } from './traffic/gateway-status-controller.js';
 import { GlobalIngressController } from './traffic/global-ingress-controller.js';
 import { ShardController } from './traffic/shard-controller.js';
+import type { SchedulingSettings } from './planning/scheduling-types.js';
 import { PlannerScheduler } from './scheduling/replica-scheduler.js';
 import { TypeConfigController } from './typeconfig/type-config-controller.js';
 
@@ -43,6 +44,8 @@ export interface ControlPlaneOptions extends FederationSettings {
   retryMs?: number;
   /** Options of the replica scheduler (tests shorten its timings). */
   unschedulableAfterMs?: number;
+  /** Failover timings (tolerations, settling, not-ready threshold, freeze). */
+  scheduling?: Partial<SchedulingSettings>;
 }
 
 export class ControlPlane {
@@ -83,7 +86,7 @@ export class ControlPlane {
       await clusters.start();
       const access = new MemberAccessController({ federation: client, members: clusters, types, log: log.child({ controller: 'member-access' }), fieldManager: FIELD_MANAGER });
       access.start();
-      const scheduler = new PlannerScheduler({ federation: client, members: clusters, log: log.child({ controller: 'scheduler' }), fieldManager: FIELD_MANAGER, ...(o.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: o.unschedulableAfterMs } : {}) });
+      const scheduler = new PlannerScheduler({ federation: client, members: clusters, log: log.child({ controller: 'scheduler' }), fieldManager: FIELD_MANAGER, ...(o.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: o.unschedulableAfterMs } : {}), ...(o.scheduling ? { settings: o.scheduling } : {}) });
       await scheduler.start();
       const sync = new SyncController(
         { federation: client, members: clusters, types, log: log.child({ controller: 'sync' }), fieldManager: FIELD_MANAGER },

@@ -22,6 +22,26 @@ export const FEDERATION_CONTEXT = 'federation';
 
 export type PlaygroundFederationOptions = Partial<Omit<ControlPlaneOptions, 'logger'>>;
 
+/**
+ * The playground's failover timings: fast enough to watch (a stopped cluster's replicas run
+ * elsewhere within seconds), where `kubefed init`'s defaults are safe for WAN links.
+ */
+export const PLAYGROUND_FAILOVER = {
+  clusterHealth: { probePeriodMs: 1_000, probeTimeoutMs: 1_000, failureThreshold: 2, successThreshold: 1 },
+  scheduling: { defaultTolerationSeconds: 3, settleMs: 5_000, notReadyAfterMs: 5_000 },
+  unschedulableAfterMs: 5_000,
+} as const;
+
+const PLAYGROUND_FAILOVER_FLAGS = [
+  '--cluster-health-check-period-seconds', '1',
+  '--cluster-health-check-timeout-seconds', '1',
+  '--cluster-health-check-failure-threshold', '2',
+  '--failover-toleration-seconds', '3',
+  '--failover-settle-seconds', '5',
+  '--replicas-not-ready-after-seconds', '5',
+  '--unschedulable-after-seconds', '5',
+];
+
 /** Joins every playground cluster not yet joined to the federation, and says where its clients are. */
 export async function joinPlaygroundClusters(federation: KubeClient, pg: Playground, logger: Logger, edgeAddress = PLAYGROUND_EDGE_ADDRESS): Promise<void> {
   await applyPlaygroundTrafficSettings(federation, [...pg.clusters.values()].map((c) => c.spec), edgeAddress);
@@ -41,7 +61,7 @@ export async function joinPlaygroundClusters(federation: KubeClient, pg: Playgro
 
 /** In-process: starts the control plane (state under `<stateDir>/federation`), joins new clusters and writes context "federation". */
 export async function startPlaygroundFederation(pg: Playground, logger: Logger, o: PlaygroundFederationOptions = {}, edgeAddress = PLAYGROUND_EDGE_ADDRESS): Promise<ControlPlane> {
-  const cp = await ControlPlane.start({ dataDir: join(pg.stateDir, 'federation'), storageSync: 'normal', ...o, logger });
+  const cp = await ControlPlane.start({ dataDir: join(pg.stateDir, 'federation'), storageSync: 'normal', clusterHealth: { ...PLAYGROUND_FAILOVER.clusterHealth }, scheduling: { ...PLAYGROUND_FAILOVER.scheduling }, unschedulableAfterMs: PLAYGROUND_FAILOVER.unschedulableAfterMs, ...o, logger });
   try {
     await joinPlaygroundClusters(cp.client, pg, logger, edgeAddress);
     mergeKubeconfig(pg.kubeconfig, [cp.kubeconfigEntry(FEDERATION_CONTEXT)], { makeCurrent: true });
@@ -63,7 +83,7 @@ export async function spawnPlaygroundFederation(pg: Playground, logger: Logger, 
   const p = await spawnService(
     'the federation control plane',
     cli,
-    ['init', FEDERATION_CONTEXT, '--foreground', '--state-dir', join(pg.stateDir, 'federation'), '--kubeconfig', pg.kubeconfig, '--make-current', '--storage-sync', 'normal'],
+    ['init', FEDERATION_CONTEXT, '--foreground', '--state-dir', join(pg.stateDir, 'federation'), '--kubeconfig', pg.kubeconfig, '--make-current', '--storage-sync', 'normal', ...PLAYGROUND_FAILOVER_FLAGS],
     /serving at (\S+);/,
     logger,
   );

@@ -20,7 +20,13 @@ let clusters: string[];
 const replans: WorkloadKey[] = [];
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
-const ready = () => bed.members.list().filter((m) => m.phase === 'Ready').map((m) => m.name);
+/** The replicas the plan gives each cluster, and what to write. */
+async function schedule(intent: Intent): Promise<{ targets: Record<string, number>; writes: Record<string, number | 'keep'> } | undefined> {
+  const r = await scheduler.schedule(intent, bed.members.list(), () => undefined);
+  if (!r) return undefined;
+  return { targets: Object.fromEntries(Object.entries(r.decisions).map(([c, d]) => [c, d.target])), writes: r.replicas };
+}
+const targets = async (intent: Intent) => (await schedule(intent))?.targets;
 
 function workload(kind: 'Deployment' | 'ReplicaSet', name: string, replicas: number, podSpec: KObject = { containers: [{ name: 'c', image: 'nginx' }] }): KObject {
   return {
@@ -73,18 +79,18 @@ afterAll(async () => {
 describe('PlannerScheduler', () => {
   it('leaves kinds without replicas alone', async () => {
     const intent: Intent = { ...federatedIntent('cfg', 1), type: configMapType, template: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' } } };
-    expect(await scheduler.schedule(intent, clusters)).toBeUndefined();
+    expect(await schedule(intent)).toBeUndefined();
   });
 
   it('splits a plain workload\'s 9 replicas evenly over 3 clusters', async () => {
-    expect(await scheduler.schedule(plainIntent('even', 9), clusters)).toEqual(Object.fromEntries(clusters.map((c) => [c, 3])));
+    expect(await schedule(plainIntent('even', 9))).toEqual({ targets: Object.fromEntries(clusters.map((c) => [c, 3])), writes: Object.fromEntries(clusters.map((c) => [c, 3])) });
   });
 
   it('follows Federation v1 preference annotations on plain workloads', async () => {
     const source = workload('Deployment', 'weighted', 9);
     source.metadata!.annotations = { [DEPLOYMENT_PREFERENCES_ANNOTATION]: JSON.stringify({ clusters: { [clusters[0]!]: { weight: 2 }, [clusters[1]!.toUpperCase()]: { weight: 1 } } }) };
     const intent: Intent = { ...federatedIntent('weighted', 9), source, sourceStyle: 'plain', template: workload('Deployment', 'weighted', 9) };
-    expect(await scheduler.schedule(intent, clusters)).toEqual({ [clusters[0]!]: 6, [clusters[1]!]: 3, [clusters[2]!]: 0 });
+    expect(await targets(intent)).toEqual({ [clusters[0]!]: 6, [clusters[1]!]: 3, [clusters[2]!]: 0 });
   });
 
   it('follows a ReplicaSchedulingPreference with min/max, reports the plan in its status, and replans when it changes', async () => {
@@ -98,14 +104,14 @@ describe('PlannerScheduler', () => {
     });
     await eventually(replanned('FederatedDeployment', 'rsp', mark), 'replan on RSP create');
     // The template says 3; the RSP's total wins.
-    expect(await scheduler.schedule(federatedIntent('rsp', 3), clusters)).toEqual({ [a]: 6, [b]: 2, [c]: 2 });
+    expect(await targets(federatedIntent('rsp', 3))).toEqual({ [a]: 6, [b]: 2, [c]: 2 });
     const status = (await bed.fedClient.get(RSP_API_VERSION, RSP_KIND, 'default', 'rsp'))?.status;
     expect(status?.clusters).toEqual({ [a]: { replicas: 6 }, [b]: { replicas: 2 }, [c]: { replicas: 2 } });
 
     mark = replans.length;
     await bed.fedClient.patch(RSP_API_VERSION, RSP_KIND, 'default', 'rsp', { spec: { totalReplicas: 5 } }, 'merge');
     await eventually(replanned('FederatedDeployment', 'rsp', mark), 'replan on RSP update');
-    const smaller = (await scheduler.schedule(federatedIntent('rsp', 3), clusters))!;
+    const smaller = (await targets(federatedIntent('rsp', 3)))!;
     expect(sum(smaller)).toBe(5);
     expect(smaller[a]).toBeGreaterThanOrEqual(4);
     await eventually(async () => (await bed.fedClient.get(RSP_API_VERSION, RSP_KIND, 'default', 'rsp'))?.status?.clusters?.[a]?.replicas === smaller[a], 'status follows the plan');
@@ -114,40 +120,43 @@ describe('PlannerScheduler', () => {
     await bed.fedClient.delete(RSP_API_VERSION, RSP_KIND, 'default', 'rsp');
     await eventually(replanned('FederatedDeployment', 'rsp', mark), 'replan on RSP delete');
     // Without an RSP a Federated<Kind> is not divided: every cluster gets the template's replicas.
-    expect(await scheduler.schedule(federatedIntent('rsp', 3), clusters)).toBeUndefined();
+    expect(await schedule(federatedIntent('rsp', 3))).toBeUndefined();
   });
 
-  it('gives an unready cluster nothing, and its share back when it is Ready again', async () => {
+  it('gives a cluster NotReady past its toleration nothing (never writing it), and its share back when it is Ready again', async () => {
     const down = clusters[2]!;
     let mark = replans.length;
     bed.members.setPhase(down, 'NotReady');
     expect(replanned('Deployment', 'even', mark)()).toBe(true);
-    const during = (await scheduler.schedule(plainIntent('even', 9), ready()))!;
-    expect(during[down]).toBe(0);
-    expect(sum(during)).toBe(9);
-    expect(during[clusters[0]!]).toBeGreaterThanOrEqual(4);
-    expect(during[clusters[1]!]).toBeGreaterThanOrEqual(4);
+    const during = (await schedule(plainIntent('even', 9)))!;
+    expect(during.targets[down]).toBe(0);
+    expect(during.writes[down]).toBe('keep');
+    expect(sum(during.targets)).toBe(9);
+    expect(during.targets[clusters[0]!]).toBeGreaterThanOrEqual(4);
+    expect(during.targets[clusters[1]!]).toBeGreaterThanOrEqual(4);
 
     mark = replans.length;
     bed.members.setPhase(down, 'Ready');
     expect(replanned('Deployment', 'even', mark)()).toBe(true);
-    expect(await scheduler.schedule(plainIntent('even', 9), ready())).toEqual(Object.fromEntries(clusters.map((c) => [c, 3])));
+    expect((await schedule(plainIntent('even', 9)))!.targets).toEqual(Object.fromEntries(clusters.map((c) => [c, 3])));
   });
 
-  it('returns replicas to a recovered cluster even when the others run them now (rebalance off)', async () => {
+  it('returns replicas to a recovered cluster, growing it first and trimming the others only as its replicas are Ready', async () => {
     const [a, b, down] = clusters as [string, string, string];
     // Member copies as the propagation controller would have written them: 3 each.
     for (const c of clusters) await bed.memberClients.get(c)!.create(workload('Deployment', 'back', 3));
-    expect(await scheduler.schedule(plainIntent('back', 9), clusters)).toEqual({ [a]: 3, [b]: 3, [down]: 3 });
+    expect((await schedule(plainIntent('back', 9)))!.targets).toEqual({ [a]: 3, [b]: 3, [down]: 3 });
     bed.members.setPhase(down, 'Offline');
-    const during = (await scheduler.schedule(plainIntent('back', 9), ready()))!;
-    expect(during[down]).toBe(0);
-    expect(during[a]! + during[b]!).toBe(9);
-    // The running replicas move as planned; the offline cluster's copy still says 3.
-    for (const c of [a, b]) await bed.memberClients.get(c)!.patch('apps/v1', 'Deployment', 'default', 'back', { spec: { replicas: during[c] } }, 'merge');
+    const during = (await schedule(plainIntent('back', 9)))!;
+    expect(during.targets[down]).toBe(0);
+    expect(during.writes[down]).toBe('keep');
+    expect(during.targets[a]! + during.targets[b]!).toBe(9);
+    // The others grow to hold the workload; the offline cluster's copy still says 3.
+    for (const c of [a, b]) await bed.memberClients.get(c)!.patch('apps/v1', 'Deployment', 'default', 'back', { spec: { replicas: during.writes[c] } }, 'merge');
     bed.members.setPhase(down, 'Ready');
-    // KubeFed would keep 5/4 where they run (the recovered cluster getting what is left: nothing).
-    expect(await scheduler.schedule(plainIntent('back', 9), ready())).toEqual({ [a]: 3, [b]: 3, [down]: 3 });
+    const back = (await schedule(plainIntent('back', 9)))!;
+    expect(back.targets).toEqual({ [a]: 3, [b]: 3, [down]: 3 });
+    expect(back.writes[down]).toBe(3);
   });
 
   it('moves replicas off a cluster whose pods are stuck Unschedulable, and replans when they get stuck', async () => {
@@ -155,14 +164,14 @@ describe('PlannerScheduler', () => {
     const huge = { containers: [{ name: 'c', image: 'nginx', resources: { requests: { cpu: '500' } } }] };
     const intent = plainIntent('stuck', 6, 'ReplicaSet', huge);
     const mark = replans.length;
-    expect(await scheduler.schedule(intent, clusters)).toEqual(Object.fromEntries(clusters.map((c) => [c, 2])));
+    expect((await schedule(intent))!.targets).toEqual(Object.fromEntries(clusters.map((c) => [c, 2])));
     // What the propagation controller would write to `full`: 2 replicas whose pods never fit.
     await bed.memberClients.get(full)!.create({ ...workload('ReplicaSet', 'stuck', 2, huge) });
     await eventually(async () => {
       await scheduler.poll();
       return replanned('ReplicaSet', 'stuck', mark)();
     }, 'replan once pods are stuck', 20_000);
-    const after = (await scheduler.schedule(intent, clusters))!;
+    const after = (await schedule(intent))!.targets;
     expect(after[full]).toBe(0);
     expect(sum(after)).toBe(6);
     for (const c of clusters.slice(1)) expect(after[c]).toBe(3);

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { KObject } from '../../src/apis/object.js';
-import { plan } from '../../src/federation/planning/planner.js';
 import { DEFAULT_PREFERENCES, DEPLOYMENT_PREFERENCES_ANNOTATION, RS_PREFERENCES_ANNOTATION } from '../../src/federation/placement/preferences.js';
 import {
-  borrowedReplicas,
   estimateCapacity,
-  plannerInput,
   podSelector,
   selectPreferences,
   templateReplicas,
   unschedulableSince,
-  type ClusterState,
   type PreferenceSource,
 } from '../../src/federation/scheduling/replica-scheduler.js';
 import { DEFAULT_TARGET_TYPES, typeInfo } from '../../src/federation/types.js';
@@ -124,60 +120,7 @@ describe('estimateCapacity', () => {
   ])('$name', ({ current, pods, want }) => expect(estimateCapacity(current, pods, NOW, 60_000)).toEqual(want));
 });
 
-describe('plannerInput', () => {
-  const prefs = { clusters: { '*': { weight: 1 } } };
-  const states: Record<string, ClusterState> = { a: { current: 4, capacity: 2 }, b: { current: 3 }, c: {} };
-  it.each([
-    { name: 'not rebalancing: current and capacity', rebalance: false, borrowed: undefined, current: { a: 4, b: 3 }, capacity: { a: 2 } },
-    { name: 'rebalancing: no current', rebalance: true, borrowed: undefined, current: {}, capacity: { a: 2 } },
-    { name: 'borrowed replicas do not count as running in place', rebalance: false, borrowed: { a: 1, b: 5 }, current: { a: 3, b: 0 }, capacity: { a: 2 } },
-  ])('$name', ({ rebalance, borrowed, current, capacity }) => {
-    const input = plannerInput({ key: 'ns/web', totalReplicas: 9, preferences: { ...prefs, rebalance }, clusters: ['a', 'b', 'c'], states, ...(borrowed ? { borrowed } : {}) });
-    expect(input).toEqual({ key: 'ns/web', totalReplicas: 9, clusters: ['a', 'b', 'c'], preferences: { ...prefs, rebalance }, current, capacity });
-  });
-  it('only includes the considered clusters', () => {
-    const input = plannerInput({ key: 'ns/web', totalReplicas: 9, preferences: prefs, clusters: ['b'], states });
-    expect(input.current).toEqual({ b: 3 });
-    expect(input.capacity).toEqual({});
-  });
-});
-
-describe('borrowed replicas and their return', () => {
-  const prefs = { clusters: { '*': { weight: 1 } } };
-  it('replicas moved off an unready cluster return when it is Ready again', () => {
-    // 9 over a, b, c: 3/3/3. c goes away: a and b take its share.
-    const outage = plannerInput({ key: 'ns/web', totalReplicas: 9, preferences: prefs, clusters: ['a', 'b'], states: { a: { current: 3 }, b: { current: 3 } } });
-    const during = plan(outage).replicas;
-    // Each keeps its 3 (preallocated, counting first toward its share); 3 remain. Two rounds of
-    // D = 3 (ceil(3/2) = 2 a cluster) use up the preallocated 3 and give each 1 more; the round
-    // of D = 1 gives the last to the first in hash order. FNV-1 32 of "a" + "ns/web" is
-    // 175094400, of "b" + "ns/web" 4161533515 (computed apart from the repo): a first.
-    expect(during).toEqual({ a: 5, b: 4 });
-    const borrowed = borrowedReplicas(outage, during, ['a', 'b', 'c']);
-    expect(Object.values(borrowed).reduce((x, y) => x + y, 0)).toBe(3);
-    // c is back (its copy still says 3, or it was emptied): 3/3/3 again.
-    for (const cCurrent of [3, 0, undefined]) {
-      const back = plannerInput({ key: 'ns/web', totalReplicas: 9, preferences: prefs, clusters: ['a', 'b', 'c'], states: { a: { current: during.a! }, b: { current: during.b! }, c: cCurrent === undefined ? {} : { current: cCurrent } }, borrowed });
-      expect(plan(back).replicas).toEqual({ a: 3, b: 3, c: 3 });
-      expect(borrowedReplicas(back, plan(back).replicas, ['a', 'b', 'c'])).toEqual({});
-    }
-  });
-  it('without borrowed memory (KubeFed) the recovered cluster gets nothing', () => {
-    const back = plannerInput({ key: 'ns/web', totalReplicas: 9, preferences: prefs, clusters: ['a', 'b', 'c'], states: { a: { current: 5 }, b: { current: 4 }, c: {} } });
-    expect(plan(back).replicas.c).toBe(0);
-  });
-  it('replicas moved for lack of capacity are borrowed too', () => {
-    const input = plannerInput({ key: 'ns/web', totalReplicas: 9, preferences: prefs, clusters: ['a', 'b', 'c'], states: { a: { current: 3 }, b: { current: 3 }, c: { current: 3, capacity: 1 } } });
-    const p = plan(input).replicas;
-    expect(p.c).toBe(1);
-    const borrowed = borrowedReplicas(input, p, ['a', 'b', 'c']);
-    expect(borrowed.a! + borrowed.b!).toBe(2);
-  });
-  it('nothing is borrowed when rebalancing', () => {
-    const input = plannerInput({ key: 'ns/web', totalReplicas: 9, preferences: { ...prefs, rebalance: true }, clusters: ['a', 'b'], states: {} });
-    expect(borrowedReplicas(input, plan(input).replicas, ['a', 'b', 'c'])).toEqual({});
-  });
-});
+// The division itself (borrowed replicas, capacity, failover) is tested on planWorkload: test/unit/workload-plan.test.ts.
 
 describe('podSelector', () => {
   it.each([

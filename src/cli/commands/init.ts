@@ -36,6 +36,16 @@ const positive = (what: string) => (v: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
   return n;
 };
+const nonNegative = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${what} must be a number of seconds, 0 or more`);
+  return n;
+};
+const fraction = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`${what} must be in (0, 1]`);
+  return n;
+};
 
 interface InitOptions {
   hostClusterContext?: string;
@@ -50,6 +60,11 @@ interface InitOptions {
   clusterHealthCheckTimeoutSeconds?: number;
   clusterHealthCheckFailureThreshold?: number;
   clusterHealthCheckSuccessThreshold?: number;
+  failoverTolerationSeconds?: number;
+  failoverSettleSeconds?: number;
+  replicasNotReadyAfterSeconds?: number;
+  unschedulableAfterSeconds?: number;
+  evictionFreezeFraction?: number;
   storageSync: string;
   syncWorkers?: number;
   makeCurrent?: boolean;
@@ -74,6 +89,15 @@ async function serve(name: string, o: InitOptions, kubeconfig: string, stateDir:
     adoptResources: o.adoptResources === 'Enabled',
     ...(o.syncWorkers ? { workers: o.syncWorkers } : {}),
     clusterHealth: Object.fromEntries(Object.entries(health).filter(([, v]) => v !== undefined)),
+    ...(o.unschedulableAfterSeconds !== undefined ? { unschedulableAfterMs: secs(o.unschedulableAfterSeconds)! } : {}),
+    scheduling: Object.fromEntries(
+      Object.entries({
+        defaultTolerationSeconds: o.failoverTolerationSeconds,
+        settleMs: secs(o.failoverSettleSeconds),
+        notReadyAfterMs: secs(o.replicasNotReadyAfterSeconds),
+        freezeFraction: o.evictionFreezeFraction,
+      }).filter(([, v]) => v !== undefined),
+    ),
     ...(o.dnsZoneName ? { dnsZoneName: o.dnsZoneName } : {}),
     ...(o.hostClusterContext ? { hostClusterContext: o.hostClusterContext } : {}),
   });
@@ -159,6 +183,11 @@ export function initCommand(): Command {
     .option('--cluster-health-check-timeout-seconds <s>', 'timeout of one probe (default 3)', positive('--cluster-health-check-timeout-seconds'))
     .option('--cluster-health-check-failure-threshold <n>', 'failed probes before a cluster is NotReady/Offline (default 3)', positive('--cluster-health-check-failure-threshold'))
     .option('--cluster-health-check-success-threshold <n>', 'successful probes before it is Ready again (default 1)', positive('--cluster-health-check-success-threshold'))
+    .option('--failover-toleration-seconds <s>', 'how long a workload tolerates its cluster NotReady or unreachable before its replicas are planned elsewhere (default 30)', nonNegative('--failover-toleration-seconds'))
+    .option('--failover-settle-seconds <s>', 'how long a recovered cluster must stay Ready before it gets new replicas (default 30)', nonNegative('--failover-settle-seconds'))
+    .option('--replicas-not-ready-after-seconds <s>', "replicas not ready this long lower their cluster's capacity (default 60)", positive('--replicas-not-ready-after-seconds'))
+    .option('--unschedulable-after-seconds <s>', "pods unschedulable this long lower their cluster's capacity (default 30)", positive('--unschedulable-after-seconds'))
+    .option('--eviction-freeze-fraction <f>', 'with this share of clusters unhealthy at once, nothing is evicted (default 0.5)', fraction('--eviction-freeze-fraction'))
     .option('--storage-sync <mode>', 'full (fsync every commit) or normal (survives process crashes only)', 'full')
     .option('--sync-workers <n>', 'objects propagated at once (default 32)', positive('--sync-workers'))
     .option('--make-current', 'make context NAME the kubeconfig\'s current context')

@@ -22,6 +22,7 @@ import { isAlreadyExists, isNotFound, KubeClient, kubeConfigFor, type Informer, 
 import type { MemberCluster, MemberRegistry } from '../context.js';
 import { WorkQueue } from '../../util/work-queue.js';
 import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE, type Taint } from '../planning/scheduling-types.js';
 
 export type ClusterPhase = MemberCluster['phase'];
 
@@ -52,6 +53,7 @@ const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const ClusterConditions = {
   ready: { reason: 'ClusterReady', message: '/healthz responded with ok' },
   notReady: { reason: 'ClusterNotReady', message: '/healthz responded without ok' },
+  noReadyNodes: { reason: 'ClusterNotReady', message: 'no node of the cluster is Ready' },
   offline: { reason: 'ClusterNotReachable', message: 'cluster is not reachable' },
   malformed: { reason: 'ClusterConfigMalformed' },
 } as const;
@@ -93,6 +95,8 @@ interface Entry {
   phase?: ClusterPhase;
   probe: ProbeState;
   probing: boolean;
+  /** Something asked for a probe while one ran. */
+  probeAgain?: boolean;
   refreshing: boolean;
   topologyAt: number;
   region?: string;
@@ -100,6 +104,13 @@ interface Entry {
   kubernetesVersion?: string;
   lastProbeTime?: string;
   transitions: Map<string, { status: string; time: string }>;
+  /** When the cluster entered its current phase (ms since epoch). */
+  phaseSince?: number;
+  /** The member's Nodes (a heartbeat signal: the watch failing, or no node Ready). */
+  nodes?: Informer;
+  nodesClient?: KubeClient;
+  /** The member answers, but none of its nodes is Ready. */
+  noReadyNodes: boolean;
   labels: Record<string, string>;
   member?: MemberCluster;
   memberKey?: string;
@@ -228,6 +239,7 @@ export class ClusterController implements MemberRegistry {
     await Promise.allSettled([this.kfcs?.stop(), this.clusters?.stop(), this.secrets?.stop()]);
     await this.queue.idle();
     await Promise.allSettled([...this.entries.values()].map((e) => e.writes));
+    await Promise.allSettled([...this.entries.values()].map((e) => e.nodes?.stop()));
     for (const e of this.entries.values()) e.client?.close();
     this.entries.clear();
   }
@@ -273,12 +285,60 @@ export class ClusterController implements MemberRegistry {
     oldClient?.close();
     // A new member, or new credentials: probe now rather than a period later.
     if (e.client && (e.probe.probes === 0 || oldClient)) void this.probe(e);
+    if (e.client && e.nodesClient !== e.client) this.watchNodes(e, e.client);
     await this.syncClusterObject(e, cluster);
     this.writeStatus(e);
+    this.writeTaints(e);
+  }
+
+  /**
+   * The member's own heartbeat signals: a watch on its Nodes. The watch failing (the API went
+   * away) or the last Ready node going (every node lost power) calls for a probe at once rather
+   * than a period later; no Ready node makes an answering cluster NotReady.
+   */
+  private watchNodes(e: Entry, client: KubeClient): void {
+    const old = e.nodes;
+    e.nodes = undefined;
+    e.nodesClient = client;
+    void old?.stop().catch(() => undefined);
+    void (async () => {
+      try {
+        const inf = await client.informer('v1', 'Node');
+        const check = () => {
+          const nodes = inf.list();
+          const none = nodes.length > 0 && !nodes.some((n) => (n.status?.conditions ?? []).some((c: { type?: string; status?: string }) => c.type === 'Ready' && c.status === 'True'));
+          if (none !== e.noReadyNodes) {
+            e.noReadyNodes = none;
+            this.probeSoon(e);
+          }
+        };
+        for (const ev of ['add', 'update', 'delete'] as const) inf.on(ev, check);
+        inf.on('error', () => {
+          if (!this.stopped && !e.removed) this.probeSoon(e);
+        });
+        await inf.start();
+        if (this.stopped || e.removed || e.nodesClient !== client) {
+          await inf.stop();
+          return;
+        }
+        e.nodes = inf;
+        check();
+      } catch (err) {
+        // Probes still tell; the next reconcile of the cluster tries again.
+        if (e.nodesClient === client) e.nodesClient = undefined;
+        this.log.debug({ cluster: e.name, err: errMsg(err) }, 'cannot watch the member\'s nodes');
+      }
+    })();
+  }
+
+  /** A probe now, or right after the one running. */
+  private probeSoon(e: Entry): void {
+    if (!e.probing) void this.probe(e);
+    else e.probeAgain = true;
   }
 
   private newEntry(name: string, kfc: KObject): Entry {
-    const e: Entry = { name, kfc, probe: { consecutive: 0, probes: 0 }, probing: false, refreshing: false, topologyAt: 0, zones: [], transitions: new Map(), labels: {}, writes: Promise.resolve(), removed: false };
+    const e: Entry = { name, kfc, probe: { consecutive: 0, probes: 0 }, probing: false, refreshing: false, topologyAt: 0, zones: [], transitions: new Map(), noReadyNodes: false, labels: {}, writes: Promise.resolve(), removed: false };
     // A cluster the controller finds with a status (e.g. after a restart) keeps its phase until
     // the thresholds say otherwise.
     const s = kfc.status as Partial<ClusterStatus> | undefined;
@@ -290,6 +350,8 @@ export class ClusterController implements MemberRegistry {
       for (const c of s.conditions ?? []) if (c.type && c.status && c.lastTransitionTime) e.transitions.set(c.type, { status: c.status, time: c.lastTransitionTime });
       e.lastProbeTime = s.conditions?.[0]?.lastProbeTime;
       e.probe.lastResult = s.phase;
+      const since = Date.parse(e.transitions.get('Ready')?.time ?? '');
+      if (!Number.isNaN(since)) e.phaseSince = since;
     }
     return e;
   }
@@ -334,6 +396,7 @@ export class ClusterController implements MemberRegistry {
     this.entries.delete(name);
     this.log.info({ cluster: name }, 'cluster left');
     if (e.member) this.emit(name);
+    void e.nodes?.stop().catch(() => undefined);
     e.client?.close();
   }
 
@@ -361,8 +424,18 @@ export class ClusterController implements MemberRegistry {
   private publish(e: Entry): void {
     if (e.removed) return;
     if (!e.client || e.phase === undefined) return;
-    const member: MemberCluster = { name: e.name, labels: { ...e.labels }, ...(e.region ? { region: e.region } : {}), zones: [...e.zones], phase: e.phase, client: e.client };
-    const key = JSON.stringify([member.labels, member.region, member.zones, member.phase, e.clientKey]);
+    const taints = (this.clusters?.get(e.name)?.spec?.taints ?? []) as Taint[];
+    const member: MemberCluster = {
+      name: e.name,
+      labels: { ...e.labels },
+      ...(e.region ? { region: e.region } : {}),
+      zones: [...e.zones],
+      phase: e.phase,
+      ...(e.phaseSince !== undefined ? { phaseSince: e.phaseSince } : {}),
+      taints: taints.map((t) => ({ ...t })),
+      client: e.client,
+    };
+    const key = JSON.stringify([member.labels, member.region, member.zones, member.phase, member.phaseSince, member.taints, e.clientKey]);
     if (key === e.memberKey) return;
     const first = !e.member;
     if (e.member && e.member.phase !== member.phase) this.log.info({ cluster: e.name, from: e.member.phase, to: member.phase }, 'cluster phase changed');
@@ -402,10 +475,15 @@ export class ClusterController implements MemberRegistry {
         observed = 'Offline';
       }
       if (e.removed || this.stopped || e.client !== client) return;
+      // The API answers, but nothing can run: every node is down.
+      if (observed === 'Ready' && e.noReadyNodes) observed = 'NotReady';
       const before = e.phase;
       e.phase = nextPhase(before, e.probe, observed, this.thresholds);
+      // A cluster's first phase has no "since" (it is not recovering from anything).
+      if (e.phase !== before) e.phaseSince = before === undefined ? 0 : Date.now();
       e.lastProbeTime = now();
       this.publish(e);
+      if (e.phase !== before) this.writeTaints(e);
       if (e.phase === 'Ready' && (before !== 'Ready' || Date.now() - e.topologyAt >= this.topologyRefreshMs || !e.kubernetesVersion)) {
         // A cluster's first Ready status comes with its region and zones, never without.
         if (!e.kubernetesVersion) await this.refreshInfo(e, client);
@@ -414,6 +492,10 @@ export class ClusterController implements MemberRegistry {
       this.writeStatus(e);
     } finally {
       e.probing = false;
+      if (e.probeAgain && !this.stopped && !e.removed) {
+        e.probeAgain = false;
+        void this.probe(e);
+      }
     }
   }
 
@@ -472,7 +554,7 @@ export class ClusterController implements MemberRegistry {
       conditions.push(this.condition(e, 'Ready', 'True', ClusterConditions.ready.reason, ClusterConditions.ready.message, t));
       e.transitions.delete('Offline');
     } else if (phase === 'NotReady') {
-      conditions.push(this.condition(e, 'Ready', 'False', ClusterConditions.notReady.reason, ClusterConditions.notReady.message, t));
+      conditions.push(this.condition(e, 'Ready', 'False', ClusterConditions.notReady.reason, e.noReadyNodes ? ClusterConditions.noReadyNodes.message : ClusterConditions.notReady.message, t));
       e.transitions.delete('Offline');
     } else if (phase === 'Offline') {
       conditions.push(this.condition(e, 'Ready', 'False', ClusterConditions.notReady.reason, ClusterConditions.offline.message, t));
@@ -486,6 +568,29 @@ export class ClusterController implements MemberRegistry {
     e.writes = e.writes.then(() => this.doWriteStatus(e)).catch((err: unknown) => {
       if (!this.stopped && !e.removed) this.log.warn({ cluster: e.name, err: errMsg(err) }, 'writing cluster status failed; retrying after the next probe');
     });
+  }
+
+  /** Queues bringing the Cluster object's automatic taints in line with the phase. */
+  private writeTaints(e: Entry): void {
+    e.writes = e.writes.then(() => this.doWriteTaints(e)).catch((err: unknown) => {
+      if (!this.stopped && !e.removed) this.log.warn({ cluster: e.name, err: errMsg(err) }, 'writing cluster taints failed; retrying');
+      if (!this.stopped && !e.removed) this.enqueue(e.name);
+    });
+  }
+
+  private async doWriteTaints(e: Entry): Promise<void> {
+    if (e.removed || this.stopped || e.phase === undefined) return;
+    const cluster = this.clusters?.get(e.name);
+    if (!cluster) return;
+    const current = (cluster.spec?.taints ?? []) as Taint[];
+    const desired = withAutomaticTaints(current, e.phase, new Date(e.phaseSince ?? Date.now()));
+    if (JSON.stringify(desired) === JSON.stringify(current)) return;
+    try {
+      await this.federation.replace({ ...cluster, spec: { ...(cluster.spec ?? {}), taints: desired } } as KObject);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err; // a conflict: requeued, read again
+    }
   }
 
   private async doWriteStatus(e: Entry): Promise<void> {
@@ -520,4 +625,25 @@ export class ClusterController implements MemberRegistry {
 function statusKey(s: Partial<ClusterStatus> | undefined): unknown {
   if (!s) return undefined;
   return [s.phase, s.region ?? null, s.zones ?? [], s.kubernetesVersion ?? null, (s.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message, c.lastTransitionTime])];
+}
+
+/** The federation's own taints for a phase: NotReady and Offline clusters are not-ready / unreachable, NoSchedule and NoExecute. */
+export function automaticTaints(phase: ClusterPhase, since: Date): Taint[] {
+  const key = phase === 'NotReady' ? TAINT_NOT_READY : phase === 'Offline' ? TAINT_UNREACHABLE : undefined;
+  if (!key) return [];
+  const timeAdded = since.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return [
+    { key, effect: 'NoSchedule', timeAdded },
+    { key, effect: 'NoExecute', timeAdded },
+  ];
+}
+
+/** `taints` with the federation's own replaced by those of the phase (users' taints kept, in order). */
+export function withAutomaticTaints(taints: readonly Taint[], phase: ClusterPhase, since: Date): Taint[] {
+  const own = new Set([TAINT_NOT_READY, TAINT_UNREACHABLE]);
+  const kept = taints.filter((t) => !own.has(t.key));
+  const wanted = automaticTaints(phase, since);
+  // An automatic taint already there keeps its timeAdded (tolerations count from the first one).
+  const out = wanted.map((w) => taints.find((t) => t.key === w.key && t.effect === w.effect) ?? w);
+  return [...kept, ...out];
 }

@@ -322,12 +322,15 @@ export class SyncController {
     const record = this.records.get(type, namespace, name);
     const previous = this.records.clusters(record);
     const selected = new Set(intent.deleting ? [] : intent.clusters);
-    const ready = clusters.filter((c) => c.phase === 'Ready').map((c) => c.name);
-    const replicas = !intent.deleting && this.opts.scheduler ? await this.opts.scheduler.schedule(intent, ready) : undefined;
+    const division = !intent.deleting && this.opts.scheduler ? await this.opts.scheduler.schedule(intent, clusters, (c) => this.cache.peek(c, type, namespace, name)) : undefined;
     const outcomes = await Promise.all(
-      clusters.map((c) =>
-        selected.has(c.name) ? this.ensure(intent, c, replicas?.[c.name], previous.get(c.name)) : this.remove(intent, c, previous.get(c.name)),
-      ),
+      clusters.map(async (c) => {
+        if (!selected.has(c.name)) return this.remove(intent, c, previous.get(c.name));
+        const o = await this.ensure(intent, c, division?.replicas[c.name], previous.get(c.name));
+        const d = division?.decisions[c.name];
+        if (d) o.result.placement = d;
+        return o;
+      }),
     );
     const pending = outcomes.some((o) => o.pendingRemoval);
     if (intent.deleting && !pending) {
@@ -344,6 +347,8 @@ export class SyncController {
     await this.recordEvents(intent, outcomes, previous);
     if (outcomes.some((o) => o.retry)) throw new Error(`${intentKey(type, namespace, name)}: ${outcomes.filter((o) => o.retry).map((o) => `${o.result.cluster}: ${o.result.status} ${o.result.message ?? ''}`).join('; ')}`);
     if (pending || outcomes.some((o) => o.result.status === 'ClusterNotReady')) this.queue.addAfter(intentKey(type, namespace, name), this.opts.retryMs ?? 5_000);
+    // The division changes with time alone (a toleration runs out, a cluster has settled).
+    if (division?.recheckAfterMs !== undefined) this.queue.addAfter(intentKey(type, namespace, name), Math.max(10, division.recheckAfterMs));
   }
 
   private async recordEvents(intent: Intent, outcomes: ClusterOutcome[], previous: Map<string, ClusterRecord>): Promise<void> {
@@ -361,7 +366,7 @@ export class SyncController {
   }
 
   /** Makes one selected cluster hold the desired copy. */
-  private async ensure(intent: Intent, c: MemberCluster, replicas: number | undefined, rec: ClusterRecord | undefined): Promise<ClusterOutcome> {
+  private async ensure(intent: Intent, c: MemberCluster, division: number | 'keep' | undefined, rec: ClusterRecord | undefined): Promise<ClusterOutcome> {
     const cluster = c.name;
     const keep = rec ? { ...rec } : undefined;
     if (c.phase !== 'Ready') {
@@ -373,6 +378,12 @@ export class SyncController {
     if (this.opts.access?.granted(cluster, type.name) === false) {
       const message = `the federation's role in the cluster does not grant ${type.target.plural} yet`;
       return { result: { cluster, status: 'WaitingForAccess', message }, record: { ...(keep ?? { name: cluster }), status: 'WaitingForAccess', message } };
+    }
+    // `keep`: the copy's replicas stay as they are (a new copy starts with none).
+    let replicas = division === 'keep' ? undefined : division;
+    if (division === 'keep') {
+      const cur = this.cache.peek(cluster, type, namespace, name);
+      replicas = typeof cur?.spec?.replicas === 'number' ? cur.spec.replicas : cur ? undefined : 0;
     }
     const hash = intentHash(intent, cluster, replicas);
     const ok = (member: KObject, action?: ClusterOutcome['action']): ClusterOutcome => ({

@@ -1,34 +1,38 @@
 /**
  * The replica scheduler: divides a workload's replicas (Deployment, ReplicaSet, StatefulSet)
- * between the Ready clusters its placement selected, with the KubeFed planner.
+ * over the clusters its placement selected, following health, taints, the readiness of its
+ * replicas, capacity and the user's policy, with `planWorkload` (src/federation/planning).
  *
- * Inputs, as KubeFed gathered them:
+ * What it gathers for each plan:
  * - the total: the template's spec.replicas, or a ReplicaSchedulingPreference's totalReplicas;
- * - preferences: a Federation v1 annotation on a plain workload, else a
- *   ReplicaSchedulingPreference of the same name whose targetKind names the workload's kind,
- *   else an even split;
- * - per cluster, the replicas it runs now (spec.replicas of its copy) and an estimated capacity:
- *   its replicas minus its pods of the workload that have been Pending as Unschedulable for
- *   longer than `unschedulableAfterMs`.
+ * - preferences and policy (tolerations, spread, affinity groups, dynamic weights): a Federation
+ *   v1 annotation on a plain workload, else a ReplicaSchedulingPreference of the same name whose
+ *   targetKind names the workload's kind, else an even split that follows the clusters; a
+ *   Federated<Kind>'s spec.placement adds its tolerations, spread and affinity groups;
+ * - per selected cluster: its phase and since when, its taints, the workload's copy there (spec
+ *   replicas, ready replicas, and since when some were not ready), its pods stuck Unschedulable
+ *   past the threshold, and, for dynamic weights, its room for more replicas.
  *
- * Beyond KubeFed:
- * - replicas a cluster took over because another was not Ready or short of capacity are
- *   remembered as borrowed: they do not count as "running in place" once the owner is back,
- *   so they return to it (KubeFed kept them where they were);
- * - a capacity estimate is remembered for `capacityMemoryMs`, so replicas moved away from a
- *   full cluster do not flow straight back when its pending pods disappear;
- * - replans are pushed (onReplan) when a cluster changes phase, when pods pass the
- *   unschedulable threshold (polled per cluster), and when a ReplicaSchedulingPreference
- *   changes; the planned division is written to the preference's status.clusters.
+ * What it returns: the replicas to write per cluster (make-before-break: surplus is trimmed only
+ * as replacements are Ready; an unreachable cluster is never written), each cluster's target and
+ * reason (for status and events), and when to look again (tolerations expiring, clusters
+ * settling, replicas passing the not-ready threshold). Re-plans are pushed (onReplan) when a
+ * cluster changes, when pods pass the unschedulable threshold (polled per cluster), and when a
+ * ReplicaSchedulingPreference changes; the division is written to the preference's status.
  */
 import type { Logger } from 'pino';
 import { deepEqual, type KObject } from '../../apis/object.js';
 import { labelSelectorMatches, labelSelectorString, type LabelSelector } from '../../apis/meta/labels.js';
 import type { KubeClient, Informer } from '../client/kube-client.js';
-import type { Intent, MemberRegistry, ReplicaScheduler } from '../context.js';
+import type { Intent, MemberCluster, MemberRegistry, ReplicaScheduler, SchedulingResult } from '../context.js';
 import { SCHEDULING_GROUP } from '../crds/federation-crds.js';
-import { DEFAULT_PREFERENCES, rspPreferences, v1Preferences } from '../placement/preferences.js';
-import { plan, type PlanInput, type ReplicaPreferences } from '../planning/planner.js';
+import { EventRecorder } from '../events.js';
+import { DEFAULT_PREFERENCES, rspWorkloadPreferences, v1WorkloadPreferences } from '../placement/preferences.js';
+import { placementPolicy } from '../placement/scheduling-policy.js';
+import { availableReplicas, specRequests } from '../planning/available-replicas.js';
+import type { ReplicaPreferences } from '../planning/planner.js';
+import type { ClusterCandidate, PlacementReason, SchedulingPolicy, SchedulingSettings, WorkloadPlan } from '../planning/scheduling-types.js';
+import { planWorkload } from '../planning/workload-plan.js';
 import { REPLICA_KINDS } from '../types.js';
 
 export const RSP_API_VERSION = `${SCHEDULING_GROUP}/v1alpha1`;
@@ -45,14 +49,14 @@ export interface PlannerSchedulerOptions {
   federation: KubeClient;
   members: MemberRegistry;
   log: Logger;
-  /** A pod Pending as Unschedulable this long counts against its cluster's capacity. Default 60 s. */
+  /** A pod Pending as Unschedulable this long counts against its cluster's capacity. Default 30 s. */
   unschedulableAfterMs?: number;
+  /** Failover timings (tolerations, settling, not-ready threshold, freeze); defaults are WAN-safe. */
+  settings?: Partial<SchedulingSettings>;
   /** How often clusters running planned replicas are checked for stuck pods. Default 5 s. */
   pollIntervalMs?: number;
   /** How long member reads (workload copies, pod lists) are reused. Default 2 s. */
   cacheTtlMs?: number;
-  /** How long a capacity estimate holds after its pods are gone. Default 5 min. */
-  capacityMemoryMs?: number;
   fieldManager?: string;
 }
 
@@ -60,8 +64,12 @@ export interface PlannerSchedulerOptions {
 
 export type PreferenceSource = 'annotation' | 'rsp' | 'default';
 
+/** Defaults for a federation over WAN links; the playground passes faster ones. */
+export const DEFAULT_SCHEDULING_SETTINGS: SchedulingSettings = { defaultTolerationSeconds: 30, settleMs: 30_000, notReadyAfterMs: 60_000, freezeFraction: 0.5 };
+
 export interface SelectedPreferences {
   preferences: ReplicaPreferences;
+  policy: SchedulingPolicy;
   totalReplicas: number;
   source: PreferenceSource;
   /** The ReplicaSchedulingPreference used, when source is "rsp". */
@@ -88,10 +96,19 @@ export function templateReplicas(template: KObject): number {
 export function selectPreferences(intent: IntentShape, rsp: KObject | undefined, clusterNames: string[]): SelectedPreferences {
   const total = templateReplicas(intent.template);
   let error: string | undefined;
+  // A Federated<Kind>'s placement carries tolerations, spread and affinity groups of its own.
+  let placement: SchedulingPolicy = {};
+  if (intent.sourceStyle === 'federated') {
+    try {
+      placement = placementPolicy(intent.source.spec?.placement);
+    } catch (e) {
+      error = `spec.placement ${(e as Error).message}`;
+    }
+  }
   if (intent.sourceStyle === 'plain') {
     try {
-      const prefs = v1Preferences(intent.source, clusterNames);
-      if (prefs !== DEFAULT_PREFERENCES) return { preferences: prefs, totalReplicas: total, source: 'annotation' };
+      const wp = v1WorkloadPreferences(intent.source, clusterNames);
+      if (wp) return { preferences: wp.preferences, policy: wp.policy, totalReplicas: total, source: 'annotation' };
     } catch (e) {
       error = `preferences annotation ${(e as Error).message}`;
     }
@@ -99,14 +116,14 @@ export function selectPreferences(intent: IntentShape, rsp: KObject | undefined,
   const wantKind = intent.sourceStyle === 'federated' ? intent.type.federated.kind : intent.type.target.kind;
   if (rsp && !rsp.metadata?.deletionTimestamp && rsp.spec?.targetKind === wantKind) {
     try {
-      const preferences = rspPreferences(rsp);
+      const wp = rspWorkloadPreferences(rsp);
       const t = rsp.spec?.totalReplicas;
-      return { preferences, totalReplicas: isCount(t) ? t : total, source: 'rsp', rsp, ...(error ? { error } : {}) };
+      return { preferences: wp.preferences, policy: { ...placement, ...wp.policy }, totalReplicas: isCount(t) ? t : total, source: 'rsp', rsp, ...(error ? { error } : {}) };
     } catch (e) {
       error = `ReplicaSchedulingPreference ${(e as Error).message}`;
     }
   }
-  return { preferences: DEFAULT_PREFERENCES, totalReplicas: total, source: 'default', ...(error ? { error } : {}) };
+  return { preferences: DEFAULT_PREFERENCES, policy: placement, totalReplicas: total, source: 'default', ...(error ? { error } : {}) };
 }
 
 /** When a pod became Unschedulable (ms since epoch), if it is Pending and unscheduled for that reason now. */
@@ -141,45 +158,6 @@ export function estimateCapacity(current: number, pods: readonly KObject[], nowM
   return { stuck, ...(stuck > 0 ? { capacity: Math.max(0, current - stuck) } : {}), ...(nextDueMs !== undefined ? { nextDueMs } : {}) };
 }
 
-export interface ClusterState {
-  /** spec.replicas of the cluster's copy (absent: no copy). */
-  current?: number;
-  /** Estimated capacity (absent: unlimited). */
-  capacity?: number;
-}
-
-/**
- * The planner's input: only the considered clusters; current replicas (minus what a cluster
- * holds on another's behalf) only when not rebalancing; capacities where estimated.
- */
-export function plannerInput(a: { key: string; totalReplicas: number; preferences: ReplicaPreferences; clusters: string[]; states: Record<string, ClusterState>; borrowed?: Record<string, number> }): PlanInput {
-  const current: Record<string, number> = {};
-  const capacity: Record<string, number> = {};
-  for (const c of a.clusters) {
-    const s = a.states[c] ?? {};
-    if (s.current !== undefined && !a.preferences.rebalance) current[c] = Math.max(0, s.current - (a.borrowed?.[c] ?? 0));
-    if (s.capacity !== undefined) capacity[c] = s.capacity;
-  }
-  return { totalReplicas: a.totalReplicas, clusters: [...a.clusters], preferences: a.preferences, current, capacity, key: a.key };
-}
-
-/**
- * Replicas each considered cluster holds beyond what it would hold if every selected cluster
- * were Ready with room: what it holds on behalf of the others. Empty when rebalancing (the
- * planner then follows the preferences anyway).
- */
-export function borrowedReplicas(input: PlanInput, planned: Record<string, number>, selected: string[]): Record<string, number> {
-  if (input.preferences.rebalance) return {};
-  const clusters = [...input.clusters, ...selected.filter((c) => !input.clusters.includes(c))];
-  const baseline = plan({ ...input, clusters, capacity: {} }).replicas;
-  const out: Record<string, number> = {};
-  for (const c of input.clusters) {
-    const extra = (planned[c] ?? 0) - (baseline[c] ?? 0);
-    if (extra > 0) out[c] = extra;
-  }
-  return out;
-}
-
 /** The selector of a workload's pods: spec.selector, else its pod template's labels. */
 export function podSelector(template: KObject): LabelSelector | undefined {
   const s = template.spec?.selector;
@@ -199,12 +177,14 @@ interface Tracked {
   selector?: LabelSelector;
   /** Clusters the placement selected (ready or not). */
   clusters: string[];
-  planned: Record<string, number>;
+  /** What the last plan gave each cluster, and why. */
+  targets: Record<string, { target: number; reason: PlacementReason }>;
   /** Stuck pods per cluster that the last plan counted. */
   stuck: Record<string, number>;
   borrowed: Record<string, number>;
-  /** Remembered capacity estimates. */
-  memory: Record<string, { capacity: number; at: number }>;
+  /** Since when (ms) some of the workload's replicas in a cluster have been continuously not ready. */
+  notReadySince: Record<string, number>;
+  frozen: boolean;
 }
 
 interface Cached<T> {
@@ -219,12 +199,14 @@ export class PlannerScheduler implements ReplicaScheduler {
   private readonly afterMs: number;
   private readonly pollMs: number;
   private readonly ttlMs: number;
-  private readonly memoryMs: number;
   private readonly fieldManager: string;
   private readonly listeners = new Set<(key: WorkloadKey) => void>();
   private readonly tracked = new Map<string, Tracked>();
   private readonly objects = new Map<string, Cached<KObject | undefined>>();
   private readonly pods = new Map<string, Cached<KObject[]>>();
+  private readonly nodes = new Map<string, Cached<KObject[]>>();
+  private readonly settings: SchedulingSettings;
+  private readonly events: EventRecorder;
   private readonly phases = new Map<string, string>();
   /** Last seen spec of each RSP ("ns/name"), to react to spec changes only. */
   private readonly rspSeen = new Map<string, { spec: string; targetKind?: string }>();
@@ -238,11 +220,12 @@ export class PlannerScheduler implements ReplicaScheduler {
     this.federation = opts.federation;
     this.members = opts.members;
     this.log = opts.log;
-    this.afterMs = opts.unschedulableAfterMs ?? 60_000;
+    this.afterMs = opts.unschedulableAfterMs ?? 30_000;
+    this.settings = { ...DEFAULT_SCHEDULING_SETTINGS, ...(opts.settings ?? {}) };
     this.pollMs = opts.pollIntervalMs ?? Math.min(5_000, Math.max(100, this.afterMs));
     this.ttlMs = opts.cacheTtlMs ?? 2_000;
-    this.memoryMs = opts.capacityMemoryMs ?? 300_000;
     this.fieldManager = opts.fieldManager ?? 'kubefed-controller-manager';
+    this.events = new EventRecorder(opts.federation, 'kubefed-scheduler', opts.log);
   }
 
   /** Registers a callback for workloads whose division should be recomputed; returns its removal. */
@@ -286,15 +269,13 @@ export class PlannerScheduler implements ReplicaScheduler {
     this.tracked.delete(workloadId(key));
   }
 
-  async schedule(intent: Intent, readyClusters: string[]): Promise<Record<string, number> | undefined> {
+  async schedule(intent: Intent, clusters: MemberCluster[], copyOf: (cluster: string) => KObject | undefined): Promise<SchedulingResult | undefined> {
     const t = intent.type.target;
     if (!REPLICA_KINDS.has(`${t.group}/${t.kind}`)) return undefined;
     const key: WorkloadKey = { namespace: intent.namespace, name: intent.name, kind: intent.source.kind ?? (intent.sourceStyle === 'federated' ? intent.type.federated.kind : t.kind) };
     const id = workloadId(key);
-    const ready = new Set(readyClusters);
-    const considered = intent.clusters.filter((c) => ready.has(c));
     const rsp = await this.lookupRsp(intent.namespace, intent.name);
-    const sel = selectPreferences(intent, rsp, this.members.list().map((m) => m.name));
+    const sel = selectPreferences(intent, rsp, clusters.map((m) => m.name));
     if (sel.error) this.log.warn({ workload: id }, `${sel.error}; using ${sel.source === 'default' ? 'an even split' : sel.source}`);
     // A Federated<Kind> is divided only under a ReplicaSchedulingPreference (as in KubeFed):
     // otherwise every selected cluster runs the template's replicas, overrides applied.
@@ -302,7 +283,6 @@ export class PlannerScheduler implements ReplicaScheduler {
       this.tracked.delete(id);
       return undefined;
     }
-
     const prev = this.tracked.get(id);
     const tracked: Tracked = {
       key,
@@ -310,27 +290,93 @@ export class PlannerScheduler implements ReplicaScheduler {
       kind: t.kind,
       selector: podSelector(intent.template),
       clusters: [...intent.clusters],
-      planned: {},
+      targets: prev?.targets ?? {},
       stuck: {},
       borrowed: prev?.borrowed ?? {},
-      memory: { ...(prev?.memory ?? {}) },
+      notReadySince: { ...(prev?.notReadySince ?? {}) },
+      frozen: prev?.frozen ?? false,
     };
     const now = Date.now();
-    const states: Record<string, ClusterState> = {};
-    await Promise.all(considered.map(async (c) => (states[c] = await this.clusterState(c, intent.namespace, intent.name, tracked, now))));
-    const input = plannerInput({ key: `${intent.namespace}/${intent.name}`, totalReplicas: sel.totalReplicas, preferences: sel.preferences, clusters: considered, states, borrowed: tracked.borrowed });
-    const result = plan(input);
-    const planned: Record<string, number> = {};
-    for (const c of considered) planned[c] = result.replicas[c] ?? 0;
-    tracked.planned = planned;
-    tracked.borrowed = borrowedReplicas(input, planned, intent.clusters);
+    const byName = new Map(clusters.map((m) => [m.name, m]));
+    const selected = intent.clusters.map((c) => byName.get(c)).filter((m): m is MemberCluster => !!m);
+    const candidates = await Promise.all(selected.map((m) => this.candidate(m, intent, tracked, sel.policy, copyOf(m.name), now)));
+    const unhealthy = clusters.filter((m) => m.phase !== 'Ready').length;
+    const planned = planWorkload({
+      key: `${intent.namespace}/${intent.name}`,
+      totalReplicas: sel.totalReplicas,
+      preferences: sel.preferences,
+      policy: sel.policy,
+      clusters: candidates,
+      unhealthyFraction: clusters.length ? unhealthy / clusters.length : 0,
+      borrowed: tracked.borrowed,
+      settings: this.settings,
+      now,
+    });
+    tracked.borrowed = planned.borrowed;
+    this.announce(intent, tracked, planned);
     if (!intent.deleting) this.tracked.set(id, tracked);
     else this.tracked.delete(id);
-    if (sel.source === 'rsp' && sel.rsp) await this.writeRspStatus(sel.rsp, planned, result.unplaced);
-    // Selected clusters that are not Ready get nothing (0, so nothing ever reads "unset" as "all").
-    const out: Record<string, number> = {};
-    for (const c of intent.clusters) out[c] = planned[c] ?? 0;
-    return out;
+    const targets: Record<string, number> = {};
+    for (const [c, d] of Object.entries(planned.clusters)) targets[c] = d.target;
+    if (sel.source === 'rsp' && sel.rsp) await this.writeRspStatus(sel.rsp, targets, planned.unplaced);
+    const replicas: SchedulingResult['replicas'] = {};
+    for (const c of intent.clusters) {
+      const d = planned.clusters[c];
+      replicas[c] = d?.write ?? (d ? 'keep' : 0);
+    }
+    return {
+      replicas,
+      decisions: Object.fromEntries(Object.entries(planned.clusters).map(([c, d]) => [c, { target: d.target, reason: d.reason, ...(d.message ? { message: d.message } : {}) }])),
+      ...(planned.frozen ? { frozen: true } : {}),
+      ...(planned.recheckAfterMs !== undefined ? { recheckAfterMs: planned.recheckAfterMs } : {}),
+    };
+  }
+
+  /** What is known of one selected cluster for the plan. */
+  private async candidate(m: MemberCluster, intent: Intent, w: Tracked, policy: SchedulingPolicy, copy: KObject | undefined, now: number): Promise<ClusterCandidate> {
+    const c: ClusterCandidate = { name: m.name, ...(m.region ? { region: m.region } : {}), zones: m.zones, labels: m.labels, phase: m.phase, phaseSince: m.phaseSince ?? 0, taints: m.taints ?? [] };
+    w.stuck[m.name] = 0;
+    // Unreachable: what was last seen of its copy.
+    const obj = copy ?? (m.phase === 'Ready' ? await this.readCopy(m, intent.namespace, intent.name, w) : undefined);
+    if (!obj || obj.metadata?.deletionTimestamp) {
+      delete w.notReadySince[m.name];
+      return c;
+    }
+    const current = isCount(obj.spec?.replicas) ? obj.spec.replicas : 1;
+    const ready = isCount(obj.status?.readyReplicas) ? obj.status.readyReplicas : 0;
+    c.current = current;
+    c.ready = ready;
+    if (ready < current && m.phase === 'Ready') c.notReadySince = w.notReadySince[m.name] ??= now;
+    else if (m.phase === 'Ready') delete w.notReadySince[m.name];
+    else if (w.notReadySince[m.name] !== undefined) c.notReadySince = w.notReadySince[m.name]!;
+    if (m.phase === 'Ready' && current > ready) {
+      const stuck = await this.stuckPods(m, intent.namespace, w, now);
+      if (stuck > 0) c.stuck = stuck;
+    }
+    if (policy.dynamicWeight === 'AvailableReplicas' && m.phase === 'Ready') {
+      const room = await this.room(m, intent.template);
+      if (room !== undefined) c.availableReplicas = room;
+    }
+    return c;
+  }
+
+  /** Events on the workload when a cluster's share changes, saying why; and when evictions freeze or thaw. */
+  private announce(intent: Intent, w: Tracked, planned: WorkloadPlan): void {
+    const changes: string[] = [];
+    let warning = false;
+    for (const [c, d] of Object.entries(planned.clusters).sort((a, b) => a[0].localeCompare(b[0]))) {
+      const before = w.targets[c];
+      if (before && before.target === d.target && before.reason === d.reason) continue;
+      if (before || d.target > 0) changes.push(`${c}: ${before?.target ?? 0} -> ${d.target} (${d.reason}${d.message ? `: ${d.message}` : ''})`);
+      if (d.reason !== 'Planned' && d.reason !== 'AwaitingReplacements' && d.reason !== 'NotSelected') warning = true;
+    }
+    w.targets = Object.fromEntries(Object.entries(planned.clusters).map(([c, d]) => [c, { target: d.target, reason: d.reason }]));
+    if (changes.length && Object.keys(w.targets).length) this.events.record(intent.source, warning ? 'Warning' : 'Normal', 'Replanned', changes.join('; '));
+    if (planned.frozen !== w.frozen) {
+      w.frozen = planned.frozen;
+      this.events.record(intent.source, planned.frozen ? 'Warning' : 'Normal', planned.frozen ? 'EvictionsFrozen' : 'EvictionsResumed', planned.frozen ? 'half or more of the clusters are unhealthy at once: no replica is moved away from an unhealthy cluster until they recover' : 'enough clusters are healthy again: replicas follow cluster health again');
+    }
+    if (planned.nothingFits) this.events.record(intent.source, 'Warning', 'NothingFits', 'no selected cluster can take replicas; every cluster keeps what it runs');
   }
 
   // --- inputs -----------------------------------------------------------------------------------
@@ -357,39 +403,47 @@ export class PlannerScheduler implements ReplicaScheduler {
   }
 
   private invalidate(cluster: string, namespace?: string): void {
-    for (const map of [this.objects, this.pods] as Map<string, unknown>[]) {
+    for (const map of [this.objects, this.pods, this.nodes] as Map<string, unknown>[]) {
       for (const k of map.keys()) if (k.startsWith(`${cluster}|`) && (namespace === undefined || k.includes(`|${namespace}|`))) map.delete(k);
     }
   }
 
-  private async clusterState(cluster: string, namespace: string, name: string, w: Tracked, now: number): Promise<ClusterState> {
-    const member = this.members.get(cluster);
-    w.stuck[cluster] = 0;
-    if (!member) return {};
+  /** The workload's copy in a member read directly (when the sync controller's cache has none yet). */
+  private async readCopy(m: MemberCluster, namespace: string, name: string, w: Tracked): Promise<KObject | undefined> {
     try {
-      const obj = await this.cached(this.objects, `${cluster}|${w.apiVersion}|${w.kind}|${namespace}|${name}`, () => member.client.get(w.apiVersion, w.kind, namespace, name));
-      if (!obj || obj.metadata?.deletionTimestamp) return {};
-      const current = isCount(obj.spec?.replicas) ? obj.spec.replicas : 1;
-      let capacity: number | undefined;
-      const selector = w.selector && labelSelectorString(w.selector);
-      if (current > 0 && selector) {
-        const pods = await this.cached(this.pods, `${cluster}|${namespace}|${selector}`, async () => (await member.client.list('v1', 'Pod', { namespace, labelSelector: selector })).items as KObject[]);
-        const est = estimateCapacity(current, pods, now, this.afterMs);
-        w.stuck[cluster] = est.stuck;
-        if (est.capacity !== undefined) {
-          capacity = est.capacity;
-          w.memory[cluster] = { capacity, at: now };
-        }
-      }
-      const remembered = w.memory[cluster];
-      if (capacity === undefined && remembered) {
-        if (now - remembered.at < this.memoryMs) capacity = remembered.capacity;
-        else delete w.memory[cluster];
-      }
-      return { current, ...(capacity !== undefined ? { capacity } : {}) };
+      return await this.cached(this.objects, `${m.name}|${w.apiVersion}|${w.kind}|${namespace}|${name}`, () => m.client.get(w.apiVersion, w.kind, namespace, name));
     } catch (e) {
-      this.log.debug({ err: e, cluster }, 'cannot read the member copy; planning without its current replicas');
-      return {};
+      this.log.debug({ err: e, cluster: m.name }, 'cannot read the member copy; planning without it');
+      return undefined;
+    }
+  }
+
+  /** The workload's pods stuck Unschedulable past the threshold in a member. */
+  private async stuckPods(m: MemberCluster, namespace: string, w: Tracked, now: number): Promise<number> {
+    const selector = w.selector && labelSelectorString(w.selector);
+    if (!selector) return 0;
+    try {
+      const pods = await this.cached(this.pods, `${m.name}|${namespace}|${selector}`, async () => (await m.client.list('v1', 'Pod', { namespace, labelSelector: selector })).items as KObject[]);
+      const { stuck } = estimateCapacity(0, pods, now, this.afterMs);
+      w.stuck[m.name] = stuck;
+      return stuck;
+    } catch (e) {
+      this.log.debug({ err: e, cluster: m.name }, 'cannot list the workload\'s pods');
+      return 0;
+    }
+  }
+
+  /** How many more replicas of the template fit in a member (dynamic weights). */
+  private async room(m: MemberCluster, template: KObject): Promise<number | undefined> {
+    try {
+      const [nodes, pods] = await Promise.all([
+        this.cached(this.nodes, m.name, async () => (await m.client.list('v1', 'Node')).items as KObject[]),
+        this.cached(this.pods, `${m.name}|*|bound`, async () => (await m.client.list('v1', 'Pod', { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })).items as KObject[]),
+      ]);
+      return availableReplicas(nodes, pods, specRequests(template.spec?.template?.spec ?? {}), template.spec?.template?.spec?.tolerations ?? []);
+    } catch (e) {
+      this.log.debug({ err: e, cluster: m.name }, 'cannot estimate the room in the member');
+      return undefined;
     }
   }
 
@@ -432,8 +486,6 @@ export class PlannerScheduler implements ReplicaScheduler {
     const keys: WorkloadKey[] = [];
     for (const w of this.tracked.values()) {
       if (!w.clusters.includes(cluster)) continue;
-      // A cluster back from an outage starts with a clean slate.
-      if (phase === 'Ready') delete w.memory[cluster];
       keys.push(w.key);
     }
     this.emit(keys);
@@ -458,7 +510,7 @@ export class PlannerScheduler implements ReplicaScheduler {
     this.emit(keys);
   }
 
-  /** Checks clusters running planned replicas for pods newly stuck, and capacity memories that expired. */
+  /** Checks clusters running planned replicas for pods newly stuck Unschedulable. */
   async poll(): Promise<void> {
     if (this.polling || this.stopped) return;
     this.polling = true;
@@ -466,13 +518,8 @@ export class PlannerScheduler implements ReplicaScheduler {
       const now = Date.now();
       const replan = new Map<string, WorkloadKey>();
       const byCluster = new Map<string, Tracked[]>();
-      for (const [id, w] of this.tracked) {
-        for (const [c, m] of Object.entries(w.memory)) {
-          if (now - m.at < this.memoryMs) continue;
-          delete w.memory[c];
-          replan.set(id, w.key);
-        }
-        for (const [c, n] of Object.entries(w.planned)) {
+      for (const w of this.tracked.values()) {
+        for (const [c, { target: n }] of Object.entries(w.targets)) {
           if (n <= 0 || !w.selector) continue;
           const list = byCluster.get(c) ?? [];
           list.push(w);
