@@ -8,6 +8,8 @@ import { edgeCommand } from './commands/edge.js';
 import { disableCommand, enableCommand } from './commands/enable.js';
 import { federateCommand } from './commands/federate.js';
 import { orphaningDeletionCommand } from './commands/orphaning-deletion.js';
+import { placementCommand } from './commands/placement.js';
+import { cordonCommands, taintCommand } from './commands/taint.js';
 
 const program = new Command();
 program
@@ -28,6 +30,9 @@ program.addCommand(enableCommand());
 program.addCommand(disableCommand());
 program.addCommand(federateCommand());
 program.addCommand(orphaningDeletionCommand());
+program.addCommand(placementCommand());
+program.addCommand(taintCommand());
+for (const c of cordonCommands()) program.addCommand(c);
 program.addCommand(edgeCommand());
 program.addCommand(joinCommand());
 program.addCommand(unjoinCommand());

@@ -218,6 +218,9 @@ export const propagationRecordCrd: KObject = crd({
         status: str('Propagation status reason for this cluster (Ok, ClusterNotReady, CreationFailed, ...).'),
         message: str('Details for a failure.'),
         lastTransitionTime: str(undefined, { format: 'date-time' }),
+        replicas: int('A divided workload: the replicas the plan gives this cluster.'),
+        readyReplicas: int('Its ready replicas there when the record was written.'),
+        reason: str('Why (Planned, ClusterUnreachable, ReplicasNotReady, Recovering, AwaitingReplacements, ...).'),
       }),
       'Per-cluster propagation state.',
     ),
@@ -288,7 +291,19 @@ export function federatedTypeCrd(t: TargetType): KObject {
     status: object(
       {
         conditions: arrayOf(condition),
-        clusters: arrayOf(object({ name: str(), status: str(), message: str(), remoteStatus: anyObject() }), 'Propagation status in each cluster.'),
+        clusters: arrayOf(
+          object({
+            name: str(),
+            status: str(),
+            message: str(),
+            remoteStatus: anyObject(),
+            replicas: int('A divided workload: the replicas the plan gives this cluster.'),
+            readyReplicas: int('Its ready replicas there, as last seen.'),
+            placementReason: str('Why the cluster gets what it gets (Planned, ClusterUnreachable, ReplicasNotReady, Recovering, AwaitingReplacements, ...).'),
+            placementMessage: str(),
+          }),
+          'Propagation status in each cluster.',
+        ),
         aggregatedStatus: anyObject('The target kind\'s status summed over the member copies (workloads, Services, Ingresses).'),
         observedGeneration: int(),
       },

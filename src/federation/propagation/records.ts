@@ -16,6 +16,10 @@ export interface ClusterRecord {
   status: string;
   message?: string;
   lastTransitionTime?: string;
+  /** A divided workload: the replicas the plan gives this cluster, and why. */
+  replicas?: number;
+  readyReplicas?: number;
+  reason?: string;
 }
 
 const KIND = 'PropagationRecord';

@@ -341,7 +341,11 @@ export class SyncController {
       if (gone.length) this.events.record(intent.source, 'Normal', intent.orphan ? 'Orphaned' : 'DeletedInClusters', `${intent.orphan ? 'left in place' : 'deleted'} in ${gone.join(', ')}`);
       return;
     }
-    const entries = outcomes.flatMap((o) => (o.record ? [o.record] : []));
+    const entries = outcomes.flatMap((o) => {
+      if (!o.record) return [];
+      const p = o.result.placement;
+      return [{ ...o.record, ...(p ? { replicas: p.target, readyReplicas: Number(o.result.member?.status?.readyReplicas ?? 0), reason: p.reason } : {}) }];
+    });
     await this.records.save(type, intent.source, namespace, name, entries);
     if (!intent.deleting) await this.status.report(intent, outcomes.map((o) => o.result));
     await this.recordEvents(intent, outcomes, previous);

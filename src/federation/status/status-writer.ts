@@ -63,7 +63,15 @@ export class StatusWriter implements StatusAggregator {
         observedGeneration: src.metadata?.generation,
         conditions: [propagationCondition(results, prev)],
         clusters: results
-          .map((x) => ({ name: x.cluster, status: x.status, ...(x.message ? { message: x.message } : {}), ...(intent.type.statusCollection && x.member?.status ? { remoteStatus: x.member.status } : {}) }))
+          .map((x) => ({
+            name: x.cluster,
+            status: x.status,
+            ...(x.message ? { message: x.message } : {}),
+            ...(intent.type.statusCollection && x.member?.status ? { remoteStatus: x.member.status } : {}),
+            ...(x.placement
+              ? { replicas: x.placement.target, readyReplicas: Number(x.member?.status?.readyReplicas ?? 0), placementReason: x.placement.reason, ...(x.placement.message ? { placementMessage: x.placement.message } : {}) }
+              : {}),
+          }))
           .sort((a, b) => a.name.localeCompare(b.name)),
       };
       const sums = aggregateStatus(kindKey(intent), { ...intent.template, metadata: { ...intent.template.metadata, generation: src.metadata?.generation }, status: src.status?.aggregatedStatus }, r.copies, r.expected, r.unknown);
@@ -71,6 +79,8 @@ export class StatusWriter implements StatusAggregator {
     } else {
       if (!aggregatesStatus(kindKey(intent))) return;
       status = aggregateStatus(kindKey(intent), src, r.copies, r.expected, r.unknown);
+      const placement = placementCondition(r.results, (src.status?.conditions ?? []).find((c: any) => c.type === PLACEMENT_CONDITION));
+      if (status && placement) status.conditions = [...((status.conditions as unknown[]) ?? []), placement];
       if (status) {
         // Fields the sums own are replaced as a whole: one that sums to nothing now must not keep its old value.
         const kept = { ...(src.status ?? {}) };
@@ -90,6 +100,26 @@ export class StatusWriter implements StatusAggregator {
 }
 
 const kindKey = (intent: Intent) => `${intent.type.target.group}/${intent.type.target.kind}`;
+
+/** The condition on a divided plain workload that says where its replicas go and why. */
+export const PLACEMENT_CONDITION = 'FederationPlacement';
+
+/**
+ * `FederationPlacement`: True while every cluster has what the plan gives it for the usual
+ * reason, False (with the first unusual reason) while replicas are moved or held; the message
+ * lists each cluster as `name ready/target (reason)`.
+ */
+function placementCondition(results: ClusterPropagation[], previous: any): Record<string, unknown> | undefined {
+  const placed = results.filter((x) => x.placement).sort((a, b) => a.cluster.localeCompare(b.cluster));
+  if (!placed.length) return undefined;
+  const unusual = placed.find((x) => x.placement!.reason !== 'Planned' && x.placement!.reason !== 'NotSelected');
+  const status = unusual ? 'False' : 'True';
+  const reason = unusual ? unusual.placement!.reason : 'Planned';
+  const message = placed.map((x) => `${x.cluster} ${Number(x.member?.status?.readyReplicas ?? 0)}/${x.placement!.target}${x.placement!.reason !== 'Planned' ? ` (${x.placement!.reason})` : ''}`).join(', ');
+  const same = previous && previous.status === status && previous.reason === reason;
+  const now = nowTimestamp();
+  return { type: PLACEMENT_CONDITION, status, reason, message, lastUpdateTime: now, lastTransitionTime: same ? previous.lastTransitionTime : now };
+}
 
 /** Equal apart from condition timestamps. */
 function statusEqual(a: any, b: any): boolean {
