@@ -19,7 +19,7 @@ export class WorkQueue {
   /** Keys re-added while being processed: run again after the current run. */
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private active = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -41,15 +41,19 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Adds the key after a delay (a later add() makes it run sooner). */
+  /** Adds the key after a delay (a later add() makes it run sooner); of several delays, the earliest wins. */
   addAfter(key: string, delayMs: number): void {
-    if (this.stopped || this.timers.has(key)) return;
-    const t = setTimeout(() => {
+    if (this.stopped) return;
+    const due = Date.now() + delayMs;
+    const cur = this.timers.get(key);
+    if (cur && cur.due <= due) return;
+    if (cur) clearTimeout(cur.timer);
+    const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, delayMs);
-    t.unref();
-    this.timers.set(key, t);
+    timer.unref();
+    this.timers.set(key, { timer, due });
   }
 
   /** Retries with exponential backoff. */
@@ -77,7 +81,7 @@ export class WorkQueue {
 
   shutdown(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.queue.length = 0;
     this.queued.clear();

@@ -442,7 +442,7 @@ export class PlannerScheduler implements ReplicaScheduler {
       ]);
       return availableReplicas(nodes, pods, specRequests(template.spec?.template?.spec ?? {}), template.spec?.template?.spec?.tolerations ?? []);
     } catch (e) {
-      this.log.debug({ err: e, cluster: m.name }, 'cannot estimate the room in the member');
+      this.log.debug({ err: e, cluster: m.name }, "cannot estimate the room in the member");
       return undefined;
     }
   }
