@@ -118,6 +118,17 @@ export function targetOfFederated(type: FederatedTypeInfo, fed: KObject): { name
 /** Deleting the object leaves its member copies in place. */
 export const isOrphaning = (obj: KObject) => obj.metadata?.annotations?.[ORPHAN_ANNOTATION] === 'true';
 
+/** The clusters a plain object selects: all, or the cluster-selector annotation's, within its namespace's. Throws on a bad annotation. */
+export function plainClusters(obj: KObject, clusters: ClusterInfo[], namespaceClusters: string[] | undefined): string[] {
+  return withinNamespace(v1Clusters(obj, clusters), namespaceClusters);
+}
+
+/** The clusters a Federated<Kind>'s spec.placement selects, within its namespace's (a FederatedNamespace's own placement is its namespace's). */
+export function federatedClusters(type: FederatedTypeInfo, fed: KObject, clusters: ClusterInfo[], namespaceClusters: string[] | undefined): string[] {
+  const placed = placedClusters(fed.spec?.placement, clusters);
+  return type.target.kind === 'Namespace' && type.target.group === '' ? placed : withinNamespace(placed, namespaceClusters);
+}
+
 export function plainIntent(type: FederatedTypeInfo, obj: KObject, clusters: ClusterInfo[], namespaceClusters: string[] | undefined): Intent {
   return {
     type,
@@ -126,7 +137,7 @@ export function plainIntent(type: FederatedTypeInfo, obj: KObject, clusters: Clu
     namespace: obj.metadata?.namespace ?? '',
     name: obj.metadata?.name ?? '',
     template: plainTemplate(type, obj),
-    clusters: withinNamespace(v1Clusters(obj, clusters), namespaceClusters),
+    clusters: plainClusters(obj, clusters, namespaceClusters),
     overrides: {},
     deleting: !!obj.metadata?.deletionTimestamp,
     orphan: isOrphaning(obj),
@@ -137,7 +148,6 @@ export function federatedIntent(type: FederatedTypeInfo, fed: KObject, clusters:
   const target = targetOfFederated(type, fed);
   const overrides: Intent['overrides'] = {};
   for (const e of (fed.spec?.overrides ?? []) as OverrideEntry[]) if (e.clusterName) overrides[e.clusterName] = e.clusterOverrides ?? [];
-  const isNamespace = type.target.kind === 'Namespace' && type.target.group === '';
   return {
     type,
     source: fed,
@@ -145,7 +155,7 @@ export function federatedIntent(type: FederatedTypeInfo, fed: KObject, clusters:
     namespace: target.namespace,
     name: target.name,
     template: federatedTemplate(type, fed),
-    clusters: isNamespace ? placedClusters(fed.spec?.placement, clusters) : withinNamespace(placedClusters(fed.spec?.placement, clusters), namespaceClusters),
+    clusters: federatedClusters(type, fed, clusters, namespaceClusters),
     overrides,
     deleting: !!fed.metadata?.deletionTimestamp,
     orphan: isOrphaning(fed),

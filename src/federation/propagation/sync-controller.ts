@@ -7,6 +7,11 @@
  * intent, divides replicas, and then, for every cluster at once, creates, updates or removes the
  * copy; it records what it wrote (PropagationRecord) and reports status. The finalizer
  * kubefed.io/sync-controller holds a deleted source until every member copy is gone.
+ *
+ * Dependencies follow their workloads (dependencies.ts): every workload's references and clusters
+ * are kept in an index, and a ConfigMap, Secret, ServiceAccount or PersistentVolumeClaim goes to
+ * its workloads' clusters as well as its own. Dependencies are synced only once every workload
+ * type is listed and indexed, so a restart never takes one away from a cluster that needs it.
  */
 import type { KObject } from '../../apis/object.js';
 import { isAlreadyExists, isConflict, isNotFound, KubeApiError, type Informer } from '../client/kube-client.js';
@@ -17,14 +22,17 @@ import { StatusWriter } from '../status/status-writer.js';
 import type { FederatedTypeInfo } from '../types.js';
 import { WorkQueue } from '../../util/work-queue.js';
 import { alreadyApplied, desiredObject, intentHash, memberVersion } from './desired.js';
+import { DependencyIndex, followerPlacement, followsMessage, isDependencyKind, isWorkloadKind, referencedObjects, type ObjectKey } from './dependencies.js';
 import {
   ADOPT_ANNOTATION,
   ADOPTED_ANNOTATION,
+  federatedClusters,
   federatedIntent,
   intentKey,
   isClusterLocal,
   MANAGED_LABEL,
   parseIntentKey,
+  plainClusters,
   plainIntent,
   SYNC_FINALIZER,
   targetOfFederated,
@@ -50,6 +58,8 @@ interface TypeWatch {
   federated?: Informer;
   /** Both informers hold their initial lists: before that an absent object means nothing. */
   ready?: boolean;
+  /** A workload type whose objects are all in the dependency index. */
+  indexed?: boolean;
 }
 
 /** One cluster's outcome: what to report and what to remember. */
@@ -66,6 +76,8 @@ interface ClusterOutcome {
 }
 
 const isNamespaceType = (t: FederatedTypeInfo) => t.target.kind === 'Namespace' && t.target.group === '';
+const isWorkloadType = (t: FederatedTypeInfo) => isWorkloadKind(t.target.group, t.target.kind);
+const isDependencyType = (t: FederatedTypeInfo) => isDependencyKind(t.target.group, t.target.kind);
 const hasFinalizer = (o: KObject) => !!o.metadata?.finalizers?.includes(SYNC_FINALIZER);
 const errText = (e: unknown) => (e instanceof KubeApiError ? (e.body?.message ?? e.message) : e instanceof Error ? e.message : String(e));
 
@@ -80,6 +92,10 @@ export class SyncController {
   private readonly unsubscribe: (() => void)[] = [];
   /** uid → resourceVersion of our last finalizer patch, until its update event arrives. */
   private readonly ownWrites = new Map<string, string>();
+  /** Which workloads reference each dependency, and their clusters. */
+  private readonly dependencies = new DependencyIndex();
+  /** Per dependency key: the clusters it was last in only for its workloads (FollowsWorkload events). */
+  private readonly followerOnly = new Map<string, string[]>();
   private stopped = false;
 
   constructor(
@@ -164,6 +180,11 @@ export class SyncController {
       if (names.has(name)) continue;
       this.watches.delete(name);
       await Promise.all([w.plain?.stop(), w.federated?.stop()]);
+      // Workloads no longer propagated no longer hold their dependencies anywhere.
+      if (isWorkloadType(w.type)) {
+        for (const d of this.dependencies.deleteKind(w.type.target.kind)) this.enqueueDependency(d);
+        if (this.dependenciesIndexed()) this.enqueueDependencies();
+      }
     }
     await Promise.all(enabled.filter((t) => !this.watches.has(t.name)).map((t) => this.watchType(t)));
   }
@@ -174,10 +195,13 @@ export class SyncController {
     const enqueue = (obj: KObject, federated: boolean) => {
       if (federated) {
         const t = targetOfFederated(type, obj);
+        // A workload's dependencies learn where it goes before it is synced.
+        if (w.indexed) this.indexWorkload(w, t.namespace, t.name);
         this.queue.add(intentKey(type, t.namespace, t.name));
         // A FederatedNamespace places the objects in its namespace.
         if (type.target.kind === 'Namespace' && type.target.group === '') this.enqueueNamespaceContents(t.name);
       } else {
+        if (w.indexed) this.indexWorkload(w, obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
         this.queue.add(intentKey(type, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
         if (type.target.kind === 'Namespace' && type.target.group === '') this.enqueueNamespaceContents(obj.metadata?.name ?? '');
       }
@@ -214,24 +238,134 @@ export class SyncController {
     if (plain) w.plain = plain;
     if (federated) w.federated = federated;
     w.ready = true;
+    this.indexWorkloadTypes();
     // Keys seen while the lists were loading were skipped: look at every object now. Objects of
     // every type wait for the Namespace type (namespace placement), so its readiness wakes all.
     if (isNamespaceType(type)) this.enqueueAll();
     else this.enqueueType(w);
   }
 
-  /** Whether objects of this type can be synced: its informers and the namespaces' are loaded. */
+  /**
+   * Whether objects of this type can be synced: its informers and the namespaces' are loaded;
+   * for dependencies, every workload type's too, and the workloads indexed.
+   */
   private canSync(w: TypeWatch): boolean {
     if (!w.ready) return false;
     if (!w.type.target.namespaced) return true;
     const ns = [...this.watches.values()].find((x) => isNamespaceType(x.type));
-    return !ns || !!ns.ready;
+    if (ns && !ns.ready) return false;
+    return !isDependencyType(w.type) || this.dependenciesIndexed();
+  }
+
+  /** Every workload type's objects are in the dependency index. */
+  private dependenciesIndexed(): boolean {
+    for (const w of this.watches.values()) if (isWorkloadType(w.type) && !w.indexed) return false;
+    return true;
+  }
+
+  /** Indexes the workload types that can be synced now; dependencies skipped meanwhile are synced once all are. */
+  private indexWorkloadTypes(): void {
+    let indexed = false;
+    for (const w of this.watches.values()) {
+      if (!isWorkloadType(w.type) || w.indexed || !this.canSync(w)) continue;
+      w.indexed = true;
+      this.indexWorkloads(w);
+      indexed = true;
+    }
+    if (indexed && this.dependenciesIndexed()) this.enqueueDependencies();
+  }
+
+  /** Re-reads where a type's workloads (those of one namespace, if given) go. */
+  private indexWorkloads(w: TypeWatch, namespace?: string): void {
+    const infos = this.clusterInfos();
+    for (const o of w.plain?.list(namespace) ?? []) this.indexWorkload(w, o.metadata?.namespace ?? '', o.metadata?.name ?? '', infos);
+    for (const o of w.federated?.list(namespace) ?? []) {
+      const t = targetOfFederated(w.type, o);
+      this.indexWorkload(w, t.namespace, t.name, infos);
+    }
+  }
+
+  /**
+   * Records in the dependency index what a workload references and where it goes (its intent's
+   * clusters, computed from the informers alone), and queues the dependencies whose follower
+   * clusters changed. A workload being deleted keeps its dependencies until it is gone.
+   */
+  private indexWorkload(w: TypeWatch, namespace: string, name: string, infos = this.clusterInfos()): void {
+    const type = w.type;
+    const key: ObjectKey = { kind: type.target.kind, namespace, name };
+    const fed = this.federatedSource(w, namespace, name);
+    let plain = fed ? undefined : (w.plain?.get(name, namespace || undefined) as KObject | undefined);
+    if (plain && isClusterLocal(type, plain)) plain = undefined;
+    const source = fed ?? plain;
+    let changed: ObjectKey[];
+    if (!source || (source.metadata?.deletionTimestamp && !hasFinalizer(source))) {
+      changed = this.dependencies.delete(key);
+    } else {
+      const nsClusters = this.namespaceClusters(namespace, infos);
+      let clusters: string[];
+      try {
+        clusters = fed ? federatedClusters(type, fed, infos, nsClusters) : plainClusters(source, infos, nsClusters);
+      } catch {
+        return; // a placement that cannot be read: the sync reports it; the index keeps what it had
+      }
+      changed = this.dependencies.set(key, referencedObjects(type.target.kind, fed ? fed.spec?.template : source), clusters);
+    }
+    for (const d of changed) this.enqueueDependency(d);
+  }
+
+  private enqueueDependency(d: ObjectKey): void {
+    for (const w of this.watches.values()) if (isDependencyType(w.type) && w.type.target.kind === d.kind) this.queue.add(intentKey(w.type, d.namespace, d.name));
+  }
+
+  /** Every dependency, and the records of dependencies whose source is gone. */
+  private enqueueDependencies(): void {
+    const types = new Set<string>();
+    for (const w of this.watches.values()) {
+      if (!isDependencyType(w.type)) continue;
+      types.add(w.type.target.kind);
+      this.enqueueType(w);
+    }
+    for (const rec of this.records.list()) {
+      const t = rec.target as { apiVersion?: string; kind?: string; namespace?: string; name?: string } | undefined;
+      const type = t?.apiVersion && t.kind && types.has(t.kind) ? this.ctx.types.byTarget(t.apiVersion, t.kind) : undefined;
+      if (type && t?.name) this.queue.add(intentKey(type, t.namespace ?? '', t.name));
+    }
+  }
+
+  /**
+   * Adds to a dependency's clusters those of the workloads referencing it, and records a
+   * FollowsWorkload event when the clusters it holds only for them change.
+   */
+  private addFollowers(intent: Intent, namespaceClusters: string[] | undefined): void {
+    const { type, namespace, name } = intent;
+    const followers = this.dependencies.followers({ kind: type.target.kind, namespace, name });
+    const key = intentKey(type, namespace, name);
+    if (!followers.length && !this.followerOnly.has(key)) return;
+    const own = intent.clusters;
+    const placement = followerPlacement(own, followers, namespaceClusters);
+    intent.clusters = placement.clusters;
+    let before = this.followerOnly.get(key);
+    if (!before) {
+      // First look since the controller started: the copies it already holds were announced before.
+      const held = this.records.clusters(this.records.get(type, namespace, name));
+      before = placement.extra.filter((c) => held.has(c));
+    }
+    const message = followsMessage(before, placement.extra, followers, own);
+    if (message) this.events.record(intent.source, 'Normal', 'FollowsWorkload', message);
+    if (placement.extra.length) this.followerOnly.set(key, placement.extra);
+    else this.followerOnly.delete(key);
+  }
+
+  private clusterInfos(): ClusterInfo[] {
+    return this.ctx.members.list().map((c) => ({ name: c.name, labels: c.labels }));
   }
 
   private enqueueNamespaceContents(namespace: string): void {
     if (!namespace) return;
     for (const w of this.watches.values()) {
       if (!w.type.target.namespaced) continue;
+      // The namespace's placement limits its workloads': their dependencies follow.
+      if (w.indexed) this.indexWorkloads(w, namespace);
       for (const o of w.plain?.list(namespace) ?? []) this.queue.add(intentKey(w.type, namespace, o.metadata?.name ?? ''));
       for (const o of w.federated?.list(namespace) ?? []) this.queue.add(intentKey(w.type, namespace, o.metadata?.name ?? ''));
     }
@@ -249,6 +383,8 @@ export class SyncController {
       if (c) this.clients.set(cluster, c.client);
       else this.clients.delete(cluster);
     }
+    // Placement by cluster labels, joins and leaves move workloads: the index learns first.
+    for (const w of this.watches.values()) if (w.indexed) this.indexWorkloads(w);
     this.enqueueAll();
   }
 
@@ -291,6 +427,7 @@ export class SyncController {
     const w = this.watches.get(typeName);
     if (!w || w.type.propagation !== 'Enabled' || !this.canSync(w)) return;
     const type = w.type;
+    if (w.indexed) this.indexWorkload(w, namespace, name);
     const fed = this.federatedSource(w, namespace, name);
     let plain = w.plain?.get(name, namespace || undefined) as KObject | undefined;
     if (plain && isClusterLocal(type, plain)) plain = undefined;
@@ -299,12 +436,13 @@ export class SyncController {
     let source = fed ?? plain;
     if (source && source.metadata?.deletionTimestamp && !hasFinalizer(source)) source = undefined;
     if (!source) {
+      this.followerOnly.delete(key);
       if (this.records.get(type, namespace, name)) await this.removeEverywhere(type, namespace, name);
       return;
     }
     if (!source.metadata?.deletionTimestamp && !hasFinalizer(source)) source = await this.setFinalizer(source, true);
     const clusters = this.ctx.members.list();
-    const infos = clusters.map((c) => ({ name: c.name, labels: c.labels }));
+    const infos = this.clusterInfos();
     const nsClusters = type.target.namespaced ? this.namespaceClusters(namespace, infos) : undefined;
     let intent: Intent;
     try {
@@ -314,6 +452,7 @@ export class SyncController {
       this.events.record(source, 'Warning', 'ComputePlacementFailed', errText(e));
       return;
     }
+    if (isDependencyType(type) && !intent.deleting) this.addFollowers(intent, nsClusters);
     await this.propagate(intent, clusters);
   }
 
