@@ -3,14 +3,18 @@
  * controller against a real federation API and simulated members (StaticMembers). A ConfigMap
  * placed in A that a Deployment takes to B is never deleted from B (a watch on B counts deletes)
  * when the controller restarts, nor when B leaves the member list and comes back; it leaves B
- * once the Deployment does.
+ * once the Deployment does. A workload type enabled while the controller runs (CronJob) is indexed
+ * like the others: a Secret follows its jobTemplate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KObject } from '../../src/apis/object.js';
 import type { Informer } from '../../src/federation/client/kube-client.js';
 import type { MemberCluster } from '../../src/federation/context.js';
+import { federatedTypeCrd, type TargetType } from '../../src/federation/crds/federation-crds.js';
+import { installFederation } from '../../src/federation/install.js';
 import { MANAGED_LABEL } from '../../src/federation/propagation/intent.js';
 import { SyncController } from '../../src/federation/propagation/sync-controller.js';
+import { typeInfo } from '../../src/federation/types.js';
 import { eventually } from '../helpers/eventually.js';
 import { startFederationBed, type FederationBed } from '../helpers/federation.js';
 import { reserveOctets } from '../helpers/octets.js';
@@ -111,5 +115,27 @@ describe('dependencies follow their workloads', () => {
     expect(await memberGet(B, 'ConfigMap', 'cfg-1')).toBeTruthy();
     expect(await memberGet(A, 'ConfigMap', 'cfg-0')).toBeTruthy();
     expect(deletedInB).toEqual(['cfg-0']);
+  });
+
+  it('follows a workload type enabled while the controller runs: a Secret goes with a CronJob\'s jobTemplate', async () => {
+    const cronJobs: TargetType = { group: 'batch', version: 'v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true };
+    await installFederation(bed.fedClient, {}, [federatedTypeCrd(cronJobs)]);
+    bed.types.add(typeInfo(cronJobs));
+    await bed.fedClient.create(federated('FederatedSecret', 'token', { stringData: { t: 'x' } }, [A]));
+    await eventually(() => memberGet(A, 'Secret', 'token'), 'token in A');
+    await bed.fedClient.create(
+      federated(
+        'FederatedCronJob',
+        'report',
+        { spec: { schedule: '0 0 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'token', key: 't' } } }] }] } } } } } },
+        [B],
+      ),
+    );
+    await eventually(() => bed.memberClients.get(B)!.get('batch/v1', 'CronJob', NS, 'report'), 'report in B');
+    const copy = await eventually(() => memberGet(B, 'Secret', 'token'), 'token in B');
+    expect(copy.metadata?.labels?.[MANAGED_LABEL]).toBe('true');
+    await bed.fedClient.delete('types.kubefed.io/v1beta1', 'FederatedCronJob', NS, 'report');
+    await eventually(async () => !(await memberGet(B, 'Secret', 'token')), 'token gone from B');
+    expect(await memberGet(A, 'Secret', 'token')).toBeTruthy();
   });
 });
