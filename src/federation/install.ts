@@ -15,6 +15,10 @@ export const FEDERATION_CONFIG_MAP = 'kubefed-config';
 export interface FederationSettings {
   /** The DNS zone of cross-cluster service discovery (`kubefed init --dns-zone-name`). */
   dnsZoneName?: string;
+  /** The federation's name (`kubefed init NAME`), part of its service DNS names. */
+  federationName?: string;
+  /** TTL of the service DNS records, seconds (default 5). */
+  dnsTtl?: number;
   /** The context of the cluster that hosts the control plane (`--host-cluster-context`). */
   hostClusterContext?: string;
 }
@@ -85,6 +89,8 @@ export async function installFederation(client: KubeClient, settings: Federation
   const existing = await client.get('v1', 'ConfigMap', KUBEFED_NAMESPACE, FEDERATION_CONFIG_MAP);
   const data: Record<string, string> = { ...(existing?.data ?? {}) };
   if (settings.dnsZoneName) data.dnsZoneName = settings.dnsZoneName;
+  if (settings.federationName) data.federationName = settings.federationName;
+  if (settings.dnsTtl) data.dnsTtl = String(settings.dnsTtl);
   if (settings.hostClusterContext) data.hostClusterContext = settings.hostClusterContext;
   if (existing) {
     if (JSON.stringify(data) !== JSON.stringify(existing.data ?? {})) await client.patch('v1', 'ConfigMap', KUBEFED_NAMESPACE, FEDERATION_CONFIG_MAP, { data }, 'merge');

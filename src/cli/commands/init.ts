@@ -50,6 +50,7 @@ const fraction = (what: string) => (v: string) => {
 interface InitOptions {
   hostClusterContext?: string;
   dnsZoneName?: string;
+  dnsTtl?: number;
   dnsProvider?: string;
   stateDir?: string;
   port: number;
@@ -99,6 +100,8 @@ async function serve(name: string, o: InitOptions, kubeconfig: string, stateDir:
       }).filter(([, v]) => v !== undefined),
     ),
     ...(o.dnsZoneName ? { dnsZoneName: o.dnsZoneName } : {}),
+    federationName: name,
+    ...(o.dnsTtl ? { dnsTtl: o.dnsTtl } : {}),
     ...(o.hostClusterContext ? { hostClusterContext: o.hostClusterContext } : {}),
   });
   mergeKubeconfig(kubeconfig, [cp.kubeconfigEntry(name)], { makeCurrent: !!o.makeCurrent });
@@ -174,6 +177,7 @@ export function initCommand(): Command {
     .option('--kubeconfig <file>', 'kubeconfig to add the context to')
     .option('--host-cluster-context <ctx>', 'context of the cluster hosting the control plane (recorded; the control plane runs on this machine)')
     .option('--dns-zone-name <zone>', 'DNS zone for cross-cluster service discovery, e.g. example.com.')
+    .option('--dns-ttl <seconds>', 'TTL of the federated service DNS records (default 5)', positive('--dns-ttl'))
     .option('--dns-provider <name>', 'accepted for compatibility with kubefed v1 (the federation serves its own DNS)')
     .option('--state-dir <dir>', 'directory of the federation state (default .kubefed/NAME)')
     .option('--port <port>', 'API port (0 picks a free one)', parsePort, 0)

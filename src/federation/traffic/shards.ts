@@ -23,6 +23,8 @@ export const SHARD_MANAGER = 'shards.kubefed.io';
 export const REACH_ANNOTATION = 'kubefed.io/edge-reach';
 export const CLUSTER_PHASE_ANNOTATION = 'kubefed.io/cluster-phase';
 export const REGION_ANNOTATION = 'kubefed.io/region';
+/** The Service's load-balancer addresses in the member (comma-separated), for DNS. */
+export const LOAD_BALANCER_ANNOTATION = 'kubefed.io/load-balancer-ingress';
 /** Endpoints per published slice (Kubernetes allows 1000). */
 export const MAX_ENDPOINTS_PER_SLICE = 1000;
 
@@ -158,6 +160,7 @@ export function shardSlices(input: ShardInput): KObject[] {
       b.endpoints.push({ ...e, addresses: addrs });
     }
   }
+  const lb = (input.service.status?.loadBalancer?.ingress ?? []).map((i: any) => i.ip ?? i.hostname).filter(Boolean).join(',');
   const keys = [...byKey.keys()].sort();
   const out: KObject[] = [];
   // A shard with no endpoints still says the Service exists in that cluster.
@@ -174,7 +177,7 @@ export function shardSlices(input: ShardInput): KObject[] {
           name: shardSliceName(svcName, input.cluster, n === 0 ? '' : `-${n}`),
           namespace,
           labels: { [MCS_SERVICE_NAME_LABEL]: svcName, [MCS_SOURCE_CLUSTER_LABEL]: input.cluster, [SERVICE_NAME_LABEL]: svcName, [MANAGED_BY_LABEL]: SHARD_MANAGER },
-          annotations: { [CLUSTER_PHASE_ANNOTATION]: input.phase, [REACH_ANNOTATION]: input.reach, ...(input.region ? { [REGION_ANNOTATION]: input.region } : {}) },
+          annotations: { [CLUSTER_PHASE_ANNOTATION]: input.phase, [REACH_ANNOTATION]: input.reach, ...(input.region ? { [REGION_ANNOTATION]: input.region } : {}), ...(lb ? { [LOAD_BALANCER_ANNOTATION]: lb } : {}) },
         },
         addressType: b.type,
         endpoints: sorted.slice(i, i + MAX_ENDPOINTS_PER_SLICE),
