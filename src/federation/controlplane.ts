@@ -16,6 +16,7 @@ import { MemberAccessController } from './clusters/member-access.js';
 import { installFederation, type FederationSettings } from './install.js';
 import { SyncController } from './propagation/sync-controller.js';
 import { GatewayStatusController } from './traffic/gateway-status-controller.js';
+import { DnsController } from './traffic/dns-controller.js';
 import { GlobalIngressController } from './traffic/global-ingress-controller.js';
 import { ShardController } from './traffic/shard-controller.js';
 import type { SchedulingSettings } from './planning/scheduling-types.js';
@@ -48,20 +49,46 @@ export interface ControlPlaneOptions extends FederationSettings {
   scheduling?: Partial<SchedulingSettings>;
 }
 
+/** The federation controllers, each owned by the control plane. */
+export interface FederationControllers {
+  types: TypeConfigController;
+  clusters: ClusterController;
+  access: MemberAccessController;
+  scheduler: PlannerScheduler;
+  sync: SyncController;
+  shards: ShardController;
+  ingresses: GlobalIngressController;
+  gateways: GatewayStatusController;
+  dns: DnsController;
+}
+
 export class ControlPlane {
+  readonly types: TypeConfigController;
+  readonly clusters: ClusterController;
+  readonly access: MemberAccessController;
+  readonly scheduler: PlannerScheduler;
+  readonly sync: SyncController;
+  readonly shards: ShardController;
+  readonly ingresses: GlobalIngressController;
+  readonly gateways: GatewayStatusController;
+  readonly dns: DnsController;
+
   private constructor(
     readonly server: ApiServer,
     /** The controllers' client of the federation API. */
     readonly client: KubeClient,
-    readonly types: TypeConfigController,
-    readonly clusters: ClusterController,
-    readonly access: MemberAccessController,
-    readonly scheduler: PlannerScheduler,
-    readonly sync: SyncController,
-    readonly shards: ShardController,
-    readonly ingresses: GlobalIngressController,
-    readonly gateways: GatewayStatusController,
-  ) {}
+    c: FederationControllers,
+  ) {
+    this.types = c.types;
+    this.clusters = c.clusters;
+    this.access = c.access;
+    this.scheduler = c.scheduler;
+    this.sync = c.sync;
+    this.shards = c.shards;
+    this.ingresses = c.ingresses;
+    this.gateways = c.gateways;
+    this.dns = c.dns;
+  }
 
   static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
     const log = o.logger;
@@ -100,7 +127,9 @@ export class ControlPlane {
       await ingresses.start();
       const gateways = new GatewayStatusController({ federation: client, log: log.child({ controller: 'gateway-status' }), fieldManager: FIELD_MANAGER });
       await gateways.start();
-      return new ControlPlane(server, client, types, clusters, access, scheduler, sync, shards, ingresses, gateways);
+      const dns = new DnsController({ federation: client, log: log.child({ controller: 'dns' }), fieldManager: FIELD_MANAGER });
+      await dns.start();
+      return new ControlPlane(server, client, { types, clusters, access, scheduler, sync, shards, ingresses, gateways, dns });
     } catch (e) {
       client.close();
       await server.close();
@@ -118,6 +147,7 @@ export class ControlPlane {
   }
 
   async close(): Promise<void> {
+    await this.dns.stop();
     await this.gateways.stop();
     await this.ingresses.stop();
     await this.shards.stop();

@@ -7,6 +7,7 @@
 import { deepEqual, type KObject } from '../apis/object.js';
 import { isAlreadyExists, type KubeClient } from './client/kube-client.js';
 import { FEDERATION_CRDS, KUBEFED_NAMESPACE } from './crds/federation-crds.js';
+import { dnsEndpointCrd } from './crds/externaldns-crds.js';
 import { GATEWAY_API_CRDS, globalGatewayClass } from './crds/gateway-api-crds.js';
 import { DEFAULT_TARGET_TYPES, typeConfigFor } from './types.js';
 
@@ -79,7 +80,7 @@ async function ensureEdgeIdentity(client: KubeClient): Promise<void> {
 
 /** Idempotent: safe on every start of the control plane. Returns whether this was the first install. */
 export async function installFederation(client: KubeClient, settings: FederationSettings = {}, extraCrds: KObject[] = []): Promise<boolean> {
-  const crds = [...FEDERATION_CRDS, ...GATEWAY_API_CRDS, ...extraCrds];
+  const crds = [...FEDERATION_CRDS, ...GATEWAY_API_CRDS, dnsEndpointCrd, ...extraCrds];
   for (const crd of crds) await ensureCrd(client, crd);
   await ensure(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUBEFED_NAMESPACE } });
   for (const crd of crds) await client.waitServed(`${crd.spec.group}/${crd.spec.versions[0].name}`, crd.spec.names.kind);

@@ -32,7 +32,11 @@ export const PLAYGROUND_FAILOVER = {
   unschedulableAfterMs: 5_000,
 } as const;
 
+/** The playground's DNS zone: the federation's service names end in it (RFC 6761 reserves .example). */
+export const PLAYGROUND_DNS_ZONE = 'kubefed.example';
+
 const PLAYGROUND_FAILOVER_FLAGS = [
+  '--dns-zone-name', PLAYGROUND_DNS_ZONE,
   '--cluster-health-check-period-seconds', '1',
   '--cluster-health-check-timeout-seconds', '1',
   '--cluster-health-check-failure-threshold', '2',
@@ -61,7 +65,7 @@ export async function joinPlaygroundClusters(federation: KubeClient, pg: Playgro
 
 /** In-process: starts the control plane (state under `<stateDir>/federation`), joins new clusters and writes context "federation". */
 export async function startPlaygroundFederation(pg: Playground, logger: Logger, o: PlaygroundFederationOptions = {}, edgeAddress = PLAYGROUND_EDGE_ADDRESS): Promise<ControlPlane> {
-  const cp = await ControlPlane.start({ dataDir: join(pg.stateDir, 'federation'), storageSync: 'normal', clusterHealth: { ...PLAYGROUND_FAILOVER.clusterHealth }, scheduling: { ...PLAYGROUND_FAILOVER.scheduling }, unschedulableAfterMs: PLAYGROUND_FAILOVER.unschedulableAfterMs, ...o, logger });
+  const cp = await ControlPlane.start({ dataDir: join(pg.stateDir, 'federation'), storageSync: 'normal', dnsZoneName: PLAYGROUND_DNS_ZONE, federationName: FEDERATION_CONTEXT, clusterHealth: { ...PLAYGROUND_FAILOVER.clusterHealth }, scheduling: { ...PLAYGROUND_FAILOVER.scheduling }, unschedulableAfterMs: PLAYGROUND_FAILOVER.unschedulableAfterMs, ...o, logger });
   try {
     await joinPlaygroundClusters(cp.client, pg, logger, edgeAddress);
     mergeKubeconfig(pg.kubeconfig, [cp.kubeconfigEntry(FEDERATION_CONTEXT)], { makeCurrent: true });

@@ -27,8 +27,10 @@ export const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-no
 /** Annotations that steer the federation and are not copied to members. */
 /** Per-cluster backends of a global Ingress, written by the global ingress controller. */
 export const GLOBAL_BACKENDS_ANNOTATION = 'kubefed.io/global-backends';
+/** A federated Service's DNS names and healthy shards, written by the DNS controller. */
+export const DNS_ANNOTATION = 'kubefed.io/dns';
 
-const FEDERATION_ANNOTATIONS = [GLOBAL_BACKENDS_ANNOTATION, CLUSTER_SELECTOR_ANNOTATION, RS_PREFERENCES_ANNOTATION, DEPLOYMENT_PREFERENCES_ANNOTATION, ORPHAN_ANNOTATION, ADOPT_ANNOTATION, 'kubectl.kubernetes.io/last-applied-configuration'];
+const FEDERATION_ANNOTATIONS = [GLOBAL_BACKENDS_ANNOTATION, DNS_ANNOTATION, CLUSTER_SELECTOR_ANNOTATION, RS_PREFERENCES_ANNOTATION, DEPLOYMENT_PREFERENCES_ANNOTATION, ORPHAN_ANNOTATION, ADOPT_ANNOTATION, 'kubectl.kubernetes.io/last-applied-configuration'];
 
 const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'finalizers', 'ownerReferences', 'selfLink', 'generateName'] as const;
 
