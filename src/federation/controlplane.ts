@@ -14,13 +14,15 @@ import { KubeClient, kubeConfigFor } from './client/kube-client.js';
 import { ClusterController, type ClusterControllerOptions } from './clusters/cluster-controller.js';
 import { MemberAccessController } from './clusters/member-access.js';
 import { installFederation, type FederationSettings } from './install.js';
+import { installMcs } from './mcs/install.js';
+import { McsController, type McsControllerOptions } from './mcs/mcs-controller.js';
 import { SyncController } from './propagation/sync-controller.js';
 import { GatewayStatusController } from './traffic/gateway-status-controller.js';
 import { DnsController } from './traffic/dns-controller.js';
 import { GlobalIngressController } from './traffic/global-ingress-controller.js';
 import { ShardController } from './traffic/shard-controller.js';
 import type { SchedulingSettings } from './planning/scheduling-types.js';
-import { PlannerScheduler } from './scheduling/replica-scheduler.js';
+import { DEFAULT_SCHEDULING_SETTINGS, PlannerScheduler } from './scheduling/replica-scheduler.js';
 import { TypeConfigController } from './typeconfig/type-config-controller.js';
 
 export const FIELD_MANAGER = 'kubefed-controller-manager';
@@ -47,6 +49,12 @@ export interface ControlPlaneOptions extends FederationSettings {
   unschedulableAfterMs?: number;
   /** Failover timings (tolerations, settling, not-ready threshold, freeze). */
   scheduling?: Partial<SchedulingSettings>;
+  /**
+   * Multi-Cluster Services: how long an unreachable cluster's endpoints stay in ServiceImports
+   * (default: the failover toleration, `scheduling.defaultTolerationSeconds`), the ClusterSetIP
+   * range of clusters without one of their own.
+   */
+  mcs?: Pick<McsControllerOptions, 'endpointTimeoutMs' | 'defaultClusterSetIPRange'>;
 }
 
 /** The federation controllers, each owned by the control plane. */
@@ -60,6 +68,7 @@ export interface FederationControllers {
   ingresses: GlobalIngressController;
   gateways: GatewayStatusController;
   dns: DnsController;
+  mcs: McsController;
 }
 
 export class ControlPlane {
@@ -72,6 +81,7 @@ export class ControlPlane {
   readonly ingresses: GlobalIngressController;
   readonly gateways: GatewayStatusController;
   readonly dns: DnsController;
+  readonly mcs: McsController;
 
   private constructor(
     readonly server: ApiServer,
@@ -88,6 +98,7 @@ export class ControlPlane {
     this.ingresses = c.ingresses;
     this.gateways = c.gateways;
     this.dns = c.dns;
+    this.mcs = c.mcs;
   }
 
   static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
@@ -107,6 +118,7 @@ export class ControlPlane {
     const client = new KubeClient(kubeConfigFor('federation', { server: server.url, caPem: server.caPem, certPem: creds.certPem, keyPem: creds.keyPem }), { maxInFlight: 64, userAgent: FIELD_MANAGER });
     try {
       await installFederation(client, o);
+      await installMcs(client);
       const types = new TypeConfigController({ federation: client, log: log.child({ controller: 'typeconfig' }) });
       await types.start();
       const clusters = new ClusterController({ federation: client, log: log.child({ controller: 'cluster' }), ...(o.clusterHealth ?? {}) });
@@ -129,7 +141,10 @@ export class ControlPlane {
       await gateways.start();
       const dns = new DnsController({ federation: client, log: log.child({ controller: 'dns' }), fieldManager: FIELD_MANAGER });
       await dns.start();
-      return new ControlPlane(server, client, { types, clusters, access, scheduler, sync, shards, ingresses, gateways, dns });
+      const endpointTimeoutMs = o.mcs?.endpointTimeoutMs ?? (o.scheduling?.defaultTolerationSeconds ?? DEFAULT_SCHEDULING_SETTINGS.defaultTolerationSeconds) * 1000;
+      const mcs = new McsController({ federation: client, members: clusters, log: log.child({ controller: 'mcs' }), fieldManager: FIELD_MANAGER, ...o.mcs, endpointTimeoutMs });
+      await mcs.start();
+      return new ControlPlane(server, client, { types, clusters, access, scheduler, sync, shards, ingresses, gateways, dns, mcs });
     } catch (e) {
       client.close();
       await server.close();
@@ -147,6 +162,7 @@ export class ControlPlane {
   }
 
   async close(): Promise<void> {
+    await this.mcs.stop();
     await this.dns.stop();
     await this.gateways.stop();
     await this.ingresses.stop();

@@ -20,6 +20,7 @@ import { deepEqual, nowTimestamp, type KObject } from '../../apis/object.js';
 import { isNotFound, KubeApiError, type KubeClient } from '../client/kube-client.js';
 import type { MemberRegistry, TypeRegistry } from '../context.js';
 import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
+import { SERVICE_EXPORT_CRD, SERVICE_IMPORT_CRD } from '../crds/mcs-crds.js';
 import type { FederatedTypeInfo } from '../types.js';
 import { WorkQueue } from '../../util/work-queue.js';
 
@@ -69,7 +70,18 @@ export function memberRoleRules(types: readonly FederatedTypeInfo[], roleName: s
   // Health, topology and capacity (the scheduler reads pending pods); shards of federated
   // Services (their endpoints, and nodes for NodePort reach).
   rules.push({ apiGroups: [''], resources: ['nodes', 'pods', 'services'], verbs: READ_VERBS });
-  rules.push({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ_VERBS });
+  // Multi-Cluster Services (src/federation/mcs/): the members' ServiceExports (read, and their
+  // status), the ServiceImports and imported EndpointSlices it writes, namespaces (an import
+  // goes where its namespace exists), and the two MCS CRDs. Kubernetes cannot restrict `create`
+  // by resourceNames (the name is not known when create is authorized), so creating CRDs is
+  // granted for any name; reading and updating them only for the two MCS CRDs.
+  rules.push({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: PROPAGATION_VERBS });
+  rules.push({ apiGroups: [''], resources: ['namespaces'], verbs: READ_VERBS });
+  rules.push({ apiGroups: ['multicluster.x-k8s.io'], resources: ['serviceexports'], verbs: READ_VERBS });
+  rules.push({ apiGroups: ['multicluster.x-k8s.io'], resources: ['serviceimports'], verbs: PROPAGATION_VERBS });
+  rules.push({ apiGroups: ['multicluster.x-k8s.io'], resources: ['serviceexports/status', 'serviceimports/status'], verbs: ['get', 'patch', 'update'] });
+  rules.push({ apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create'] });
+  rules.push({ apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], resourceNames: [SERVICE_EXPORT_CRD, SERVICE_IMPORT_CRD], verbs: ['get', 'patch', 'update'] });
   // The federation keeps this role in step with the enabled types; escalate lets it grant a new type's verbs.
   rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], resourceNames: [roleName], verbs: ['escalate', 'get', 'patch', 'update'] });
   rules.push({ nonResourceURLs: ['/healthz', '/readyz', '/livez', '/version', '/api', '/api/*', '/apis', '/apis/*'], verbs: ['get'] });
