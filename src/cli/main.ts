@@ -4,6 +4,7 @@ import { apiserverCommand } from './commands/apiserver.js';
 import { initCommand, stopCommandDef } from './commands/init.js';
 import { joinCommand, unjoinCommand } from './commands/join.js';
 import { playgroundCommand } from './commands/playground.js';
+import { dnsCommand } from './commands/dns.js';
 import { edgeCommand } from './commands/edge.js';
 import { disableCommand, enableCommand } from './commands/enable.js';
 import { federateCommand } from './commands/federate.js';
@@ -34,6 +35,7 @@ program.addCommand(placementCommand());
 program.addCommand(taintCommand());
 for (const c of cordonCommands()) program.addCommand(c);
 program.addCommand(edgeCommand());
+program.addCommand(dnsCommand());
 program.addCommand(joinCommand());
 program.addCommand(unjoinCommand());
 

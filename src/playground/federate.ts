@@ -126,3 +126,18 @@ export async function spawnPlaygroundEdge(pg: Playground, logger: Logger, cli: s
     logger,
   );
 }
+
+/** The federation's DNS server in the playground (UDP and TCP on port 53). */
+export const PLAYGROUND_DNS_ADDRESS = '127.0.53.1';
+
+/** `kubefed dns` as a child process, with the read-only edge identity (written by spawnPlaygroundEdge or here). */
+export async function spawnPlaygroundDns(pg: Playground, logger: Logger, cli: string, address = PLAYGROUND_DNS_ADDRESS): Promise<ServiceProcess> {
+  const kubeconfig = join(pg.stateDir, 'edge.kubeconfig');
+  const admin = KubeClient.fromKubeconfig(pg.kubeconfig, FEDERATION_CONTEXT);
+  try {
+    await writeEdgeKubeconfig(admin, kubeconfig);
+  } finally {
+    admin.close();
+  }
+  return spawnService('the federation DNS server', cli, ['dns', '--kubeconfig', kubeconfig, '--context', 'kubefed-edge', '--address', `${address}:53`, '--name-server', `ns1.${PLAYGROUND_DNS_ZONE}=${address}`], /dns serving on .*\n/, logger);
+}

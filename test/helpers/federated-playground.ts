@@ -14,7 +14,8 @@ import { defaultTopology } from '../../src/playground/topology.js';
 import { Playground } from '../../src/playground/world.js';
 import { kubectl, type KubectlResult } from './kubectl.js';
 import { FAST_TIMING } from './playground-network.js';
-import { edgeAddress } from './octets.js';
+import { dnsAddress, edgeAddress } from './octets.js';
+import { DnsService } from '../../src/dns/dns-service.js';
 import { writeEdgeKubeconfig } from '../../src/federation/traffic/edge-credentials.js';
 import { EdgeService, type EdgeServiceOptions } from '../../src/traffic/edge-service.js';
 import type { Topology } from '../../src/playground/topology.js';
@@ -26,6 +27,9 @@ export interface FederatedPlayground {
   /** The global edge (with `edge: true`), serving HTTP on :80 and HTTPS on :443 of `edgeAddress`. */
   edge?: EdgeService;
   edgeAddress: string;
+  /** The federation's DNS server (with `dns: true`), UDP and TCP on port 53 of `dnsAddress`. */
+  dns?: DnsService;
+  dnsAddress: string;
   kubeconfig: string;
   clusters: string[];
   /** kubectl with the playground's kubeconfig. */
@@ -37,7 +41,7 @@ export interface FederatedPlayground {
 }
 
 /** `names` renames the default topology's clusters (seed 004 calls them earth and vulcan). */
-export async function startFederatedPlayground(o: { clusters: number; nodes?: number; firstOctet: number; names?: string[]; federation?: PlaygroundFederationOptions; edge?: boolean | Omit<EdgeServiceOptions, 'client' | 'log'>; topology?: (t: Topology) => void }): Promise<FederatedPlayground> {
+export async function startFederatedPlayground(o: { clusters: number; nodes?: number; firstOctet: number; names?: string[]; federation?: PlaygroundFederationOptions; edge?: boolean | Omit<EdgeServiceOptions, 'client' | 'log'>; dns?: boolean; topology?: (t: Topology) => void }): Promise<FederatedPlayground> {
   const dir = mkdtempSync(join(tmpdir(), 'kubefed-fedpg-'));
   const logger = pino({ level: process.env.KUBEFED_TEST_LOG ?? 'silent' });
   const topology = defaultTopology(o.clusters, o.nodes ?? 1, undefined, o.firstOctet);
@@ -59,13 +63,18 @@ export async function startFederatedPlayground(o: { clusters: number; nodes?: nu
   const kubeconfig = pg.kubeconfig;
   let edge: EdgeService | undefined;
   let edgeClient: KubeClient | undefined;
-  if (o.edge) {
-    // The edge runs as a user would run it: with the federation's read-only edge identity.
+  let dns: DnsService | undefined;
+  const dnsAt = dnsAddress();
+  if (o.edge || o.dns) {
+    // The edge and the DNS server run as a user would run them: with the federation's read-only identity.
     const edgeKubeconfig = join(dir, 'edge.kubeconfig');
     await writeEdgeKubeconfig(cp.client, edgeKubeconfig);
     edgeClient = KubeClient.fromKubeconfig(edgeKubeconfig, 'kubefed-edge');
+  }
+  if (o.dns) dns = await DnsService.start({ client: edgeClient!, log: logger, udp: { host: dnsAt, port: 53 }, tcp: { host: dnsAt, port: 53 }, nameServers: [{ name: 'ns1.kubefed.example', addresses: [dnsAt] }] });
+  if (o.edge) {
     edge = await EdgeService.start({
-      client: edgeClient,
+      client: edgeClient!,
       log: logger,
       http: { host: address, port: 80 },
       https: { host: address, port: 443 },
@@ -81,6 +90,8 @@ export async function startFederatedPlayground(o: { clusters: number; nodes?: nu
     cp,
     ...(edge ? { edge } : {}),
     edgeAddress: address,
+    ...(dns ? { dns } : {}),
+    dnsAddress: dnsAt,
     kubeconfig,
     clusters: [...pg.clusters.keys()],
     k,
@@ -97,6 +108,7 @@ export async function startFederatedPlayground(o: { clusters: number; nodes?: nu
     async stop() {
       for (const c of members.values()) c.close();
       await edge?.close();
+      await dns?.close();
       edgeClient?.close();
       await cp.close();
       await pg.down();

@@ -33,3 +33,8 @@ export function reserveOctets(count = 1): number {
 export function edgeAddress(): string {
   return `127.0.100.${slot + 2}`;
 }
+
+/** This worker's federation DNS address (127.0.53.1 is the default playground's). */
+export function dnsAddress(): string {
+  return `127.0.53.${slot + 2}`;
+}

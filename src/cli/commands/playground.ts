@@ -7,7 +7,7 @@ import pino from 'pino';
 import { ControlServer, controlRequest, isAlive, readControlInfo } from '../../playground/control.js';
 import { DEFAULT_CLUSTERS, DEFAULT_NODES, defaultTopology, loadTopologyFile } from '../../playground/topology.js';
 import { Playground, type ClusterStatus } from '../../playground/world.js';
-import { FEDERATION_CONTEXT, PLAYGROUND_EDGE_ADMIN_PORT, spawnPlaygroundEdge, spawnPlaygroundFederation, type FederationProcess } from '../../playground/federate.js';
+import { FEDERATION_CONTEXT, PLAYGROUND_DNS_ADDRESS, PLAYGROUND_DNS_ZONE, PLAYGROUND_EDGE_ADMIN_PORT, spawnPlaygroundDns, spawnPlaygroundEdge, spawnPlaygroundFederation, type FederationProcess } from '../../playground/federate.js';
 import type { ServiceProcess } from '../../playground/child-process.js';
 import { PLAYGROUND_EDGE_ADDRESS } from '../../playground/traffic-settings.js';
 
@@ -47,7 +47,7 @@ export function formatStatus(clusters: ClusterStatus[]): string {
   ]);
 }
 
-function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig: string; federation?: string; edge?: string }, seconds?: number): string {
+function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig: string; federation?: string; edge?: string; dns?: string }, seconds?: number): string {
   const nodes = pg.clusters.reduce((a, c) => a + c.nodes.length, 0);
   const first = pg.clusters.find((c) => c.name === 'gce-asia-east1-a') ?? pg.clusters[0]!;
   return [
@@ -57,6 +57,7 @@ function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig:
     '',
     ...(pg.federation ? [`Federation: ${pg.federation}, every cluster joined (context "${FEDERATION_CONTEXT}")`] : []),
     ...(pg.edge ? [`Global address: http://${pg.edge}/ and https://${pg.edge}/ (the edge; where requests go: kubefed edge status --admin-address ${pg.edge}:${PLAYGROUND_EDGE_ADMIN_PORT})`, `  a client in a zone: curl --interface 127.<octet of a cluster in that zone>.250.1 http://${pg.edge}/`] : []),
+    ...(pg.dns ? [`DNS: ${pg.dns}:53 serves ${PLAYGROUND_DNS_ZONE} (federated Services of type LoadBalancer: dig @${pg.dns} SVC.NAMESPACE.${FEDERATION_CONTEXT}.svc.${PLAYGROUND_DNS_ZONE})`] : []),
     ...(pg.federation ? [''] : []),
     `Kubeconfig: ${pg.kubeconfig} (one context per cluster${pg.federation ? `, and "${FEDERATION_CONTEXT}"` : ''})`,
     `  export KUBECONFIG=${pg.kubeconfig}`,
@@ -80,6 +81,8 @@ interface UpOptions {
   federation: boolean;
   edge: boolean;
   edgeAddress: string;
+  dns: boolean;
+  dnsAddress: string;
   firstOctet?: number;
 }
 
@@ -101,11 +104,14 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
   const pg = await Playground.up({ stateDir, topology, ...(o.kubeconfig ? { kubeconfig: resolve(o.kubeconfig) } : {}), logger, ...(o.reset ? { reset: true } : {}) });
   let federation: FederationProcess | undefined;
   let edge: ServiceProcess | undefined;
+  let dns: ServiceProcess | undefined;
   if (o.federation) {
     try {
       federation = await spawnPlaygroundFederation(pg, logger, process.argv[1]!, o.edgeAddress);
       if (o.edge) edge = await spawnPlaygroundEdge(pg, logger, process.argv[1]!, o.edgeAddress);
+      if (o.dns) dns = await spawnPlaygroundDns(pg, logger, process.argv[1]!, o.dnsAddress);
     } catch (e) {
+      await edge?.stop();
       await federation?.stop();
       await pg.down();
       throw e;
@@ -117,14 +123,15 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
     stopping = true;
     process.stdout.write('\nStopping the playground...\n');
     await control.stop();
+    await dns?.stop();
     await edge?.stop();
     await federation?.stop();
     await pg.down();
     process.exit(0);
   };
-  const control = new ControlServer(pg, () => void shutdown(), federation?.url, edge ? o.edgeAddress : undefined);
+  const control = new ControlServer(pg, () => void shutdown(), federation?.url, edge ? o.edgeAddress : undefined, dns ? o.dnsAddress : undefined);
   await control.start();
-  process.stdout.write(summary({ clusters: pg.status(), regions: pg.regions(), kubeconfig: pg.kubeconfig, ...(federation ? { federation: federation.url } : {}), ...(edge ? { edge: o.edgeAddress } : {}) }, pg.startSeconds) + '\n');
+  process.stdout.write(summary({ clusters: pg.status(), regions: pg.regions(), kubeconfig: pg.kubeconfig, ...(federation ? { federation: federation.url } : {}), ...(edge ? { edge: o.edgeAddress } : {}), ...(dns ? { dns: o.dnsAddress } : {}) }, pg.startSeconds) + '\n');
   if (!process.env.KUBEFED_PLAYGROUND_DETACHED) process.stdout.write('Press Ctrl-C to stop.\n');
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
@@ -200,6 +207,8 @@ export function playgroundCommand(): Command {
       .option('--no-federation', 'only the clusters: no federation control plane')
       .option('--no-edge', 'no global ingress edge')
       .option('--edge-address <ip>', 'address of the global edge (HTTP :80, HTTPS :443)', PLAYGROUND_EDGE_ADDRESS)
+      .option('--no-dns', 'no federation DNS server')
+      .option('--dns-address <ip>', 'address of the federation DNS server (port 53)', PLAYGROUND_DNS_ADDRESS)
       .option('--first-octet <n>', 'cluster i serves on 127.<n+i>.0.0/16 (default 10)', positiveInt('--first-octet'))
       .option('-v, --verbose', 'log what every cluster does'),
   ).action((o: UpOptions) => up(o, process.argv.slice(2)));
