@@ -20,14 +20,15 @@
  * An unreachable (Offline) cluster keeps its exports and its last known endpoints in the
  * imports for `endpointTimeoutMs`; after that its endpoints leave every import (its export
  * still shapes the import, which stays). Nothing is written to an unreachable cluster, and
- * nothing in it is deleted: its endpoints return when it does. A member whose state is not
- * known yet (its watches are starting, e.g. after a restart of the control plane) keeps the
- * endpoints it published until it times out, and an import it is listed in is not deleted for
- * lack of exports.
+ * nothing in it is deleted: its endpoints return when it does. While a reachable member's
+ * watches are starting (the control plane just started, the cluster just joined) syncs wait for
+ * them, up to `startupGraceMs`. A member whose state stays unknown beyond that (or that is
+ * Offline since before the start) keeps the endpoints it published until it times out, and an
+ * import it is listed in is not deleted for lack of exports.
  */
 import type { Logger } from 'pino';
 import { deepEqual, nowTimestamp, type KObject } from '../../apis/object.js';
-import { isAlreadyExists, isNotFound, KubeApiError, type Informer, type KubeClient } from '../client/kube-client.js';
+import { isAlreadyExists, isConflict, isNotFound, KubeApiError, type Informer, type KubeClient } from '../client/kube-client.js';
 import { MemberInformers } from '../clusters/member-informers.js';
 import type { MemberCluster, MemberRegistry } from '../context.js';
 import { CORE_API_VERSION } from '../crds/federation-crds.js';
@@ -52,6 +53,8 @@ export interface McsControllerOptions {
   defaultClusterSetIPRange?: string;
   /** Full resync (drift, CRDs deleted in a member). Default 5 min. */
   resyncMs?: number;
+  /** How long syncs wait for a reachable member's watches to list (a join, a restart). Default 30 s. */
+  startupGraceMs?: number;
 }
 
 const errText = (e: unknown) => (e instanceof KubeApiError ? (e.body?.message ?? e.message) : e instanceof Error ? e.message : String(e));
@@ -72,15 +75,19 @@ export class McsController {
   /** The client each member's CRDs were last installed with, and its phase as last seen. */
   private readonly installed = new Map<string, KubeClient>();
   private readonly phases = new Map<string, string>();
+  /** Since when each member's watches (with its current client) have been starting. */
+  private readonly seen = new Map<string, { client: KubeClient; since: number }>();
   /** ClusterSetIPs handed out per cluster (key -> ip), until the informers show them. */
   private readonly reserved = new Map<string, Map<string, string>>();
   private readonly ranges = new Map<string, string | undefined>();
   private resyncTimer?: NodeJS.Timeout;
   private stopped = false;
   private readonly timeoutMs: number;
+  private readonly startupGraceMs: number;
 
   constructor(private readonly o: McsControllerOptions) {
     this.timeoutMs = o.endpointTimeoutMs ?? 30_000;
+    this.startupGraceMs = o.startupGraceMs ?? 30_000;
     this.queue = new WorkQueue((k) => this.sync(k), {
       concurrency: 8,
       baseDelayMs: 200,
@@ -203,10 +210,12 @@ export class McsController {
     if (!m) {
       this.installed.delete(cluster);
       this.phases.delete(cluster);
+      this.seen.delete(cluster);
       this.reserved.delete(cluster);
     } else {
       const back = this.phases.get(cluster) !== 'Ready' && m.phase === 'Ready';
       this.phases.set(cluster, m.phase);
+      if (this.seen.get(cluster)?.client !== m.client) this.seen.set(cluster, { client: m.client, since: Date.now() });
       if (m.phase === 'Ready' && (back || this.installed.get(cluster) !== m.client)) this.crdQueue.add(cluster);
     }
     this.enqueueAll();
@@ -231,6 +240,15 @@ export class McsController {
     const members = this.o.members.list();
     const known = members.filter((m) => this.members.ready(m.name));
     const isKnown = new Set(known.map((m) => m.name));
+    // A reachable member whose watches are still starting (the control plane just started, or
+    // the cluster just joined) may hold exports: wait for it (at most startupGraceMs), rather
+    // than write imports and conditions that its exports would change a moment later.
+    const starting = members.filter((m) => !isKnown.has(m.name) && m.phase !== 'Offline').map((m) => (this.seen.get(m.name)?.since ?? now) + this.startupGraceMs - now);
+    const wait = Math.max(0, ...starting);
+    if (wait > 0) {
+      this.queue.addAfter(key, wait);
+      return;
+    }
     const expired = new Set<string>();
     for (const m of members) {
       if (m.phase !== 'Offline') continue;
@@ -264,14 +282,18 @@ export class McsController {
 
     const errors: string[] = [];
     let imported = 0;
+    let stale = false;
     for (const m of known) {
       if (m.phase === 'Offline') continue;
       try {
         if (await this.syncCluster(m, ns, name, derived, sources, hold)) imported++;
       } catch (e) {
+        stale ||= isConflict(e) || isAlreadyExists(e);
         errors.push(`${m.name}: ${errText(e)}`);
       }
     }
+    // A write based on a cache that had not caught up yet: simply done again, not reported.
+    if (stale) throw new Error(errors.join('; '));
 
     const byCluster = new Map(members.map((m) => [m.name, m]));
     for (const e of exports) {
