@@ -129,25 +129,73 @@ describe('active health checks', () => {
     expect([...statuses.keys()]).toEqual([200]);
   });
 
-  it('a GET held by a blackholed endpoint is retried elsewhere as soon as checks find it dead', async () => {
-    // Accepts connections and requests (checks included) and never answers.
+  /**
+   * A backend that accepts connections and requests (checks included) and never answers while
+   * `holding()`, listed before a good one (the ordered balancer tries it first); the per-try
+   * timeout alone would answer only after 50 s.
+   */
+  async function holeFirst(opts: Partial<EdgeProxyOptions>, holding = () => true) {
     const hole = await backend('cluster-hole', (req) => {
+      if (!holding()) return false;
       req.resume();
       return true;
     });
     const good = await backend('cluster-good');
-    const { edge } = await edgeFor([hole.endpoint(), good.endpoint()], {
-      balancer: new RoundRobinBalancer({ ordered: true }),
-      // The per-try timeout alone would answer only after 50 s.
-      timeouts: { tryMs: 50_000 },
-      activeChecks: { intervalMs: 50, timeoutMs: 200, fall: 2 },
+    const { edge } = await edgeFor([hole.endpoint(), good.endpoint()], { balancer: new RoundRobinBalancer({ ordered: true }), timeouts: { tryMs: 50_000 }, ...opts });
+    const agent = new Agent({ connections: 10 });
+    cleanup.push(() => agent.close());
+    const get = async () => {
+      const r = await request(`http://127.0.0.1:${edge.httpPort}/`, { dispatcher: agent, headers: { host: 'web.test' } });
+      await r.body.text();
+      return `${r.statusCode} ${r.headers['x-kubefed-cluster']}`;
+    };
+    return { edge, get, hole: () => stateOf(edge, hole.endpoint().id) };
+  }
+
+  it('a GET held by a blackholed endpoint is retried elsewhere as soon as checks find it dead', async () => {
+    const { edge, get } = await holeFirst({ activeChecks: { intervalMs: 50, timeoutMs: 200, fall: 2 } });
+    expect(await get()).toBe('200 cluster-good');
+    expect(edge.metrics.tries('cluster-hole', 'abandoned')).toBe(1);
+  });
+
+  it('an endpoint silent while a request waits on it is failing before its checks fail enough times', async () => {
+    // Checks alone would need 1000 failures: what marks it is the stalled request (after 100 + 300 ms of silence).
+    const { edge, get, hole } = await holeFirst({ activeChecks: { intervalMs: 100, timeoutMs: 300, fall: 1000 } });
+    expect(await get()).toBe('200 cluster-good');
+    expect(edge.metrics.tries('cluster-hole', 'abandoned')).toBe(1);
+    expect(hole()?.state).toBe('failing');
+  });
+
+  it('a blackholed endpoint is not ejected for the requests it held, and is back with its first passing check', async () => {
+    let holding = true;
+    const { edge, get, hole } = await holeFirst({ activeChecks: { intervalMs: 50, timeoutMs: 200, fall: 2 }, outlier: { consecutiveFailures: 3, baseEjectionMs: 60_000 } }, () => holding);
+    // Five GETs held at once: each abandoned (and retried) when the endpoint is found dead.
+    expect(await Promise.all(Array.from({ length: 5 }, get))).toEqual(Array(5).fill('200 cluster-good'));
+    expect(hole()).toMatchObject({ state: 'failing', ejections: 0 });
+    expect(edge.metrics.tries('cluster-hole', 'abandoned')).toBe(5);
+    holding = false;
+    await eventually(() => hole()?.state === 'healthy', 'back with a passing check', 5_000);
+  });
+
+  it('a slow endpoint that answers its checks is not taken for a stalled one', async () => {
+    const slow = await backend('cluster-slow', (req, res) => {
+      if (req.headers['user-agent'] === 'kubefed-edge-health-check') return false;
+      req.resume();
+      setTimeout(() => res.end('slow\n'), 1_000);
+      return true;
     });
+    const good = await backend('cluster-good');
+    const { edge } = await edgeFor([slow.endpoint(), good.endpoint()], {
+      balancer: new RoundRobinBalancer({ ordered: true }),
+      activeChecks: { intervalMs: 100, timeoutMs: 300 },
+    });
+    await eventually(() => stateOf(edge, slow.endpoint().id)?.state === 'healthy', 'checks passing');
     const agent = new Agent();
     cleanup.push(() => agent.close());
     const r = await request(`http://127.0.0.1:${edge.httpPort}/`, { dispatcher: agent, headers: { host: 'web.test' } });
-    await r.body.text();
-    expect([r.statusCode, r.headers['x-kubefed-cluster']]).toEqual([200, 'cluster-good']);
-    expect(edge.metrics.tries('cluster-hole', 'abandoned')).toBe(1);
+    expect([r.statusCode, r.headers['x-kubefed-cluster'], await r.body.text()]).toEqual([200, 'cluster-slow', 'slow\n']);
+    expect(edge.metrics.tries('cluster-slow', 'abandoned')).toBe(0);
+    expect(stateOf(edge, slow.endpoint().id)?.state).toBe('healthy');
   });
 
   it('an endpoint refusing a request connection is failing at once, and back with its next passing check', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EndpointTable } from '../../src/traffic/edge/endpoints.js';
 import { TrustedProxies } from '../../src/traffic/edge/forwarded.js';
 import { OutlierDetector } from '../../src/traffic/edge/health/outlier.js';
-import { BodyBuffer, DEFAULT_RETRY, mayRetry, retryEligible, type TryOutcome } from '../../src/traffic/edge/retry.js';
+import { BodyBuffer, DEFAULT_RETRY, endpointFailure, mayRetry, retryEligible, type TryOutcome } from '../../src/traffic/edge/retry.js';
 import { SplitWindow } from '../../src/traffic/edge/split.js';
 import type { EdgeConfig, Endpoint } from '../../src/traffic/model.js';
 
@@ -35,6 +35,12 @@ describe('mayRetry', () => {
   }
 
   it('not past the deadline', () => expect(mayRetry('connect_error', { eligible: true, body: null, tries: 1, connectFailures: 1, deadline: 100 }, DEFAULT_RETRY, 100)).toBe(false));
+
+  it('what counts against an endpoint for outlier ejection', () => {
+    const all: TryOutcome[] = ['success', 'retried_status', 'connect_error', 'connect_timeout', 'reset', 'timeout', 'protocol_error', 'abandoned', 'aborted'];
+    // Abandoned: its endpoint was already found dead; aborted: the client or the deadline, not the endpoint.
+    expect(all.filter(endpointFailure)).toEqual(['retried_status', 'connect_error', 'connect_timeout', 'reset', 'timeout', 'protocol_error']);
+  });
 
   it('idempotent methods and Idempotency-Key', () => {
     expect(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'].every((m) => retryEligible(m, false))).toBe(true);

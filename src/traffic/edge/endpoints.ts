@@ -29,6 +29,8 @@ export class EndpointState {
   /** Ejections so far (the next lasts base x this); forgotten after a healthy period. */
   ejections = 0;
   lastEjectionEnd = 0;
+  /** When a byte last came from it (a response, or an answer to a check), performance.now() ms. */
+  lastHeard = performance.now();
 
   constructor(ep: Endpoint, backend: Backend, pool: PoolOptions) {
     this.ep = ep;

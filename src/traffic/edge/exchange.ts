@@ -63,6 +63,7 @@ export class Exchange implements UpstreamOwner {
   private up: UpstreamConn | null = null;
   private phase = P_ROUTING;
   private tryDeadline = 0;
+  private tryStarted = 0;
   private connectDeadline = 0;
   /** The status answered when tries run out: 502, or 504 after a timeout. */
   private failStatus = 502;
@@ -267,6 +268,7 @@ export class Exchange implements UpstreamOwner {
     this.tier = pick.tier;
     rt.balancer.started(pick.endpoint);
     const now = performance.now();
+    this.tryStarted = now;
     this.tryDeadline = Math.min(now + rt.tunables.timeouts.tryMs, this.deadline);
     const up = st.pool.acquire(this);
     this.up = up;
@@ -378,6 +380,7 @@ export class Exchange implements UpstreamOwner {
 
   onUpData(conn: UpstreamConn, chunk: Buffer): void {
     if (conn !== this.up) return;
+    this.st!.lastHeard = performance.now();
     switch (this.phase) {
       case P_RESPONSE:
         this.forwardBody(chunk, 0);
@@ -618,14 +621,33 @@ export class Exchange implements UpstreamOwner {
     else if (this.phase === P_WAITING && mayRetry('abandoned', this, this.rt.tunables.retry, performance.now())) this.tryFailed('abandoned');
   }
 
+  /**
+   * A blackholed endpoint (accepts, or drops packets, and never answers) holds its requests until
+   * its checks fail `fall` times, each after a whole check timeout: 2 x (timeout + interval) with
+   * the defaults, ~2.3 s. The requests waiting on it are evidence too. When this try has waited
+   * `stallMs` (a check interval plus a check timeout) and nothing at all has come from the endpoint
+   * for as long - no response byte on any connection, no answer to a check - its current check is
+   * overdue (a live endpoint answers one within timeout + interval) while a request is stuck: the
+   * endpoint is marked failing as a refused connection marks it, every try waiting on it is
+   * retried elsewhere (endpointDown), and its next passing check brings it back. A slow endpoint
+   * that still answers its checks is never marked.
+   */
+  private checkStall(now: number): void {
+    const st = this.st!;
+    const ms = this.rt.stallMs;
+    if (ms > 0 && now - this.tryStarted >= ms && now - st.lastHeard >= ms) this.rt.stalled(st);
+  }
+
   /** Deadlines, checked by the connection's sweep. */
   sweep(now: number): void {
     switch (this.phase) {
       case P_CONNECTING:
         if (now >= this.connectDeadline) this.tryFailed('connect_timeout');
+        else this.checkStall(now);
         return;
       case P_WAITING:
         if (now >= this.tryDeadline) this.tryFailed('timeout');
+        else this.checkStall(now);
         return;
       case P_RESPONSE:
         if (now >= this.deadline) this.abort('aborted');

@@ -86,10 +86,14 @@ export class EdgeProxy {
   private defaultCertKey = '';
   private sweeper: NodeJS.Timeout | undefined;
   private generation = 0;
+  private readonly sweepEveryMs: number;
+  /** The current sweep came about when it was due (the event loop was not held up). */
+  private sweepOnTime = true;
   private configured = false;
   private closed = false;
 
   private constructor(opts: EdgeProxyOptions, tunables: Tunables, accessLog: AccessLog | undefined) {
+    this.sweepEveryMs = opts.sweepIntervalMs ?? 100;
     this.log = opts.logger ?? pino({ level: process.env.KUBEFED_LOG_LEVEL ?? 'warn', base: { component: 'edge' } }, pino.destination(2));
     const endpoints = new EndpointTable({ idleTimeoutMs: tunables.timeouts.upstreamIdleMs, maxIdle: tunables.maxIdlePerEndpoint });
     const cfg = emptyEdgeConfig();
@@ -115,6 +119,9 @@ export class EdgeProxy {
       split: new SplitWindow(opts.splitSeconds ?? 300),
       accessLog,
       refused: (st) => this.active.markDown(st),
+      stallMs: tunables.activeChecks.intervalMs > 0 ? tunables.activeChecks.intervalMs + tunables.activeChecks.timeoutMs : 0,
+      // Not after a late sweep: what came while the event loop was blocked is not read yet.
+      stalled: (st) => this.sweepOnTime && this.active.markDown(st),
       inFlight: 0,
       now: performance.now(),
       clock: () => performance.timeOrigin + this.rt.now,
@@ -144,7 +151,7 @@ export class EdgeProxy {
       throw e;
     }
     if (opts.config) edge.setConfig(opts.config);
-    const every = opts.sweepIntervalMs ?? 100;
+    const every = edge.sweepEveryMs;
     let ticks = 0;
     edge.sweeper = setInterval(() => edge.sweep(++ticks % Math.max(1, Math.round(1000 / every)) === 0), every);
     edge.sweeper.unref();
@@ -238,6 +245,7 @@ export class EdgeProxy {
 
   private sweep(pools: boolean): void {
     const now = performance.now();
+    this.sweepOnTime = now - this.rt.now < 3 * this.sweepEveryMs;
     this.rt.now = now;
     for (const c of this.conns) c.sweep(now);
     this.rt.outlier.sweep(now);

@@ -56,8 +56,13 @@ export const retryEligible = (method: string, hasIdempotencyKey: boolean): boole
 /** Nothing of the request was written to a backend. */
 export const nothingSent = (o: TryOutcome): boolean => o === 'connect_error' || o === 'connect_timeout';
 
-/** Counts as a failure of the endpoint for outlier detection. */
-export const endpointFailure = (o: TryOutcome): boolean => o !== 'success' && o !== 'aborted';
+/**
+ * Counts as a failure of the endpoint for outlier detection. Not `abandoned`: that try was given
+ * up because its endpoint had already been found dead (checks, or a stall), which says nothing
+ * new; counting it would eject the endpoint on top (a blackhole abandons every request it held),
+ * and keep it out for the ejection's length after its checks pass again.
+ */
+export const endpointFailure = (o: TryOutcome): boolean => o !== 'success' && o !== 'aborted' && o !== 'abandoned';
 
 export interface RetryState {
   eligible: boolean;

@@ -74,6 +74,12 @@ export interface EdgeRuntime {
   readonly accessLog: AccessLog | undefined;
   /** A request's connection to `st` was refused (nothing listens there). */
   refused(st: EndpointState): void;
+  /**
+   * A try has waited `stallMs` on `st` (to connect, or for the response head) and nothing at all
+   * has come from `st` for as long (exchange.ts, `checkStall`). 0: not watched (no active checks).
+   */
+  readonly stallMs: number;
+  stalled(st: EndpointState): void;
   /** Requests between head and end of response (or of their tunnel). */
   inFlight: number;
   /** A coarse clock (performance.now() at the last sweep), for idle timeouts. */

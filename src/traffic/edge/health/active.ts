@@ -114,6 +114,7 @@ class Probe {
   }
 
   private onData(d: Buffer): void {
+    this.st.lastHeard = performance.now();
     if (!this.inFlight) {
       this.dropSocket();
       return;
