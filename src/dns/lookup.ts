@@ -5,7 +5,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { RECORD_TYPE } from './rdata.js';
-import { MAX_LABEL_OCTETS, MAX_NAME_OCTETS, RCODE, TYPE, nameLabels, nameWireLength } from './wire.js';
+import { MAX_LABEL_OCTETS, MAX_NAME_OCTETS, RCODE, TYPE, nameLabels } from './wire.js';
 import { dnsName, type DnsName, type DnsRecord, type Zone, type ZoneSet } from './zone.js';
 
 /** CNAMEs followed for one answer at most (BIND follows 16). */
@@ -23,9 +23,18 @@ export interface Resolution {
   referral?: boolean;
 }
 
+/** A name's RRsets: type numbers and their records, in the order of the zone's records (apex: SOA, NS first). */
 interface Node {
-  /** RRsets by type number, in the order of the zone's records (apex: SOA, NS first). */
-  sets: Map<number, DnsRecord[]>;
+  types: number[];
+  sets: DnsRecord[][];
+}
+
+/** Every empty non-terminal (nothing is ever added to it). */
+const EMPTY_NODE: Node = Object.freeze({ types: [], sets: [] }) as unknown as Node;
+
+function rrset(node: Node, type: number): DnsRecord[] | undefined {
+  const i = node.types.indexOf(type);
+  return i < 0 ? undefined : node.sets[i];
 }
 
 interface IndexedZone {
@@ -43,12 +52,25 @@ const validTtl = (t: number) => Number.isInteger(t) && t >= 0 && t <= maxTtl;
 const u16ok = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffff;
 const u32ok = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 
-/** Whether a plain dotted name can be written on the wire (labels 1-63 octets, 255 in all). */
+/** Whether a plain dotted name can be written on the wire (labels 1-63 printable ASCII octets, 255 in all). */
 export function validName(name: string): boolean {
   if (name === '') return true;
-  if (nameWireLength(name) > MAX_NAME_OCTETS) return false;
-  for (const l of name.split('.')) if (l.length === 0 || l.length > MAX_LABEL_OCTETS || /[^\x21-\x7e]/.test(l)) return false;
-  return true;
+  if (name.length + 2 > MAX_NAME_OCTETS) return false;
+  let label = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x2e) {
+      if (label === 0) return false;
+      label = 0;
+    } else if (c < 0x21 || c > 0x7e || ++label > MAX_LABEL_OCTETS) return false;
+  }
+  return label > 0;
+}
+
+/** dnsName without the regular expression (this runs for every record of every snapshot). */
+function norm(s: string): DnsName {
+  const l = s.toLowerCase();
+  return l.endsWith('.') ? l.slice(0, -1) : l;
 }
 
 const inZone = (name: DnsName, origin: DnsName) => origin === '' || name === origin || name.endsWith(`.${origin}`);
@@ -67,102 +89,12 @@ export class ZoneIndex {
   }
 
   private add(z: Zone): void {
-    const origin = dnsName(z.origin);
-    if (!validName(origin)) return void this.problems.push(`zone "${z.origin}": invalid origin`);
-    if (this.zones.has(origin)) return void this.problems.push(`zone "${origin}": defined twice, the first kept`);
-    if (!validTtl(z.ttl)) return void this.problems.push(`zone "${origin}": invalid TTL ${z.ttl}`);
-    const soa = { ...z.soa, mname: dnsName(z.soa.mname), rname: dnsName(z.soa.rname) };
-    if (!validName(soa.mname) || !validName(soa.rname) || ![soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum].every(u32ok)) {
-      return void this.problems.push(`zone "${origin}": invalid SOA`);
-    }
-    const nodes = new Map<DnsName, Node>();
-    const apex: Node = { sets: new Map() };
-    apex.sets.set(TYPE.SOA, [{ name: origin, type: 'SOA', ttl: z.ttl, data: soa }]);
-    const ns = [...new Set(z.nameServers.map(dnsName))].filter((n) => validName(n) || void this.problems.push(`zone "${origin}": invalid name server "${n}"`));
-    if (ns.length > 0) apex.sets.set(TYPE.NS, ns.map((n) => ({ name: origin, type: 'NS', ttl: z.ttl, data: n })));
-    nodes.set(origin, apex);
-    const cuts = new Set<DnsName>();
-    for (const [rawOwner, records] of z.records) {
-      const owner = dnsName(rawOwner);
-      if (!validName(owner) || !inZone(owner, origin)) {
-        this.problems.push(`zone "${origin}": owner "${rawOwner}" is not a valid name in the zone`);
-        continue;
-      }
-      let node = nodes.get(owner);
-      if (!node) nodes.set(owner, (node = { sets: new Map() }));
-      for (const r of records) {
-        const rec = this.check(origin, owner, r);
-        if (!rec) continue;
-        const t = RECORD_TYPE[rec.type];
-        let set = node.sets.get(t);
-        if (!set) node.sets.set(t, (set = []));
-        // Duplicate records are one record (RFC 2181 5).
-        if (!set.some((x) => sameData(x, rec))) set.push(rec);
-        if (rec.type === 'NS') cuts.add(owner);
-      }
-      // A CNAME has no other data beside it (RFC 1034 3.6.2); keep the CNAME alone.
-      const cname = node.sets.get(TYPE.CNAME);
-      if (cname && (node.sets.size > 1 || cname.length > 1)) {
-        this.problems.push(`zone "${origin}": "${owner}" has a CNAME and other data; only the first CNAME is served`);
-        node.sets = new Map([[TYPE.CNAME, [cname[0]!]]]);
-        cuts.delete(owner);
-      }
-      // One TTL per RRset (RFC 2181 5.2): the lowest.
-      for (const set of node.sets.values()) {
-        const ttl = Math.min(...set.map((x) => x.ttl));
-        for (let i = 0; i < set.length; i++) if (set[i]!.ttl !== ttl) set[i] = { ...set[i]!, ttl } as DnsRecord;
-      }
-      // Every ancestor below the apex exists (an empty non-terminal at least).
-      for (let p = owner; p !== origin; ) {
-        const dot = p.indexOf('.');
-        p = dot < 0 ? '' : p.slice(dot + 1);
-        if (!nodes.has(p)) nodes.set(p, { sets: new Map() });
-      }
-    }
-    const negTtl = Math.min(z.ttl, soa.minimum);
-    this.zones.set(origin, {
-      origin,
-      labelCount: nameLabels(origin).length,
-      nodes,
-      cuts,
-      negativeSoa: { name: origin, type: 'SOA', ttl: negTtl, data: soa },
-    });
-  }
-
-  /** A record as served (names normalised, TXT strings split at 255 octets), or undefined with a problem noted. */
-  private check(origin: DnsName, owner: DnsName, r: DnsRecord): DnsRecord | undefined {
-    const bad = (why: string) => void this.problems.push(`zone "${origin}": ${r.type} record of "${owner}" ${why}; not served`);
-    if (!(r.type in RECORD_TYPE)) return bad('has an unknown type');
-    if (!validTtl(r.ttl)) return bad(`has an invalid TTL ${r.ttl}`);
-    switch (r.type) {
-      case 'A':
-        return isIPv4(r.data) ? { ...r, name: owner } : bad(`has an invalid address "${r.data}"`);
-      case 'AAAA':
-        return isIPv6(r.data) ? { ...r, name: owner } : bad(`has an invalid address "${r.data}"`);
-      case 'CNAME':
-      case 'NS':
-      case 'PTR': {
-        if (r.type === 'CNAME' && owner === origin) return bad('is at the apex');
-        if (r.type === 'NS' && owner === origin) return bad('is at the apex (the zone\'s nameServers are)');
-        const data = dnsName(r.data);
-        return validName(data) ? ({ ...r, name: owner, data } as DnsRecord) : bad(`names an invalid target "${r.data}"`);
-      }
-      case 'SRV': {
-        const d = r.data;
-        const target = dnsName(d.target);
-        if (![d.priority, d.weight, d.port].every(u16ok) || !validName(target)) return bad('has invalid data');
-        return { ...r, name: owner, data: { priority: d.priority, weight: d.weight, port: d.port, target } };
-      }
-      case 'TXT': {
-        if (!Array.isArray(r.data) || !r.data.every((s) => typeof s === 'string')) return bad('has invalid data');
-        const strings: string[] = [];
-        for (const s of r.data.length === 0 ? [''] : r.data) strings.push(...splitTxt(s));
-        if (strings.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0) > 0xffff) return bad('is too long');
-        return { ...r, name: owner, data: strings };
-      }
-      case 'SOA':
-        return bad('is not at the apex of its own zone (the zone\'s soa is served)');
-    }
+    let c = compiled.get(z);
+    if (!c) compiled.set(z, (c = compileZone(z)));
+    this.problems.push(...c.problems);
+    if (!c.zone) return;
+    if (this.zones.has(c.zone.origin)) return void this.problems.push(`zone "${c.zone.origin}": defined twice, the first kept`);
+    this.zones.set(c.zone.origin, c.zone);
   }
 
   /** The zone with the longest origin the name is in, if any. */
@@ -199,7 +131,7 @@ export class ZoneIndex {
       seen.add(name);
       const cut = zone.cuts.size > 0 ? findCut(zone, nameLabelsNow, qtype) : undefined;
       if (cut) {
-        const ns = zone.nodes.get(cut)!.sets.get(TYPE.NS)!;
+        const ns = rrset(zone.nodes.get(cut)!, TYPE.NS)!;
         if (hop === 0) res.aa = false;
         res.referral = true;
         res.authority.push(...ns);
@@ -212,7 +144,7 @@ export class ZoneIndex {
         res.authority.push(zone.negativeSoa);
         return res;
       }
-      const cname = node.sets.get(TYPE.CNAME);
+      const cname = rrset(node, TYPE.CNAME);
       if (cname && qtype !== TYPE.CNAME && qtype !== TYPE.ANY) {
         const c = cname[0]!;
         res.answer.push(c);
@@ -228,9 +160,9 @@ export class ZoneIndex {
         continue;
       }
       const before = res.answer.length;
-      if (qtype === TYPE.ANY) for (const set of node.sets.values()) res.answer.push(...set);
+      if (qtype === TYPE.ANY) for (const set of node.sets) res.answer.push(...set);
       else {
-        const set = node.sets.get(qtype);
+        const set = rrset(node, qtype);
         if (set) res.answer.push(...set);
       }
       if (res.answer.length === before) {
@@ -257,7 +189,7 @@ export class ZoneIndex {
       const node = this.findZone(nameLabels(n))?.nodes.get(n);
       if (!node) continue;
       for (const t of [TYPE.A, TYPE.AAAA]) {
-        const set = node.sets.get(t);
+        const set = rrset(node, t);
         if (set) res.additional.push(...set);
       }
     }
@@ -283,6 +215,13 @@ function findCut(zone: IndexedZone, labels: readonly string[], qtype: number): D
 }
 
 function sameData(a: DnsRecord, b: DnsRecord): boolean {
+  if (typeof a.data === 'string') return a.data === b.data;
+  if (a.type === 'SRV' && b.type === 'SRV') {
+    const x = a.data;
+    const y = b.data;
+    return x.priority === y.priority && x.weight === y.weight && x.port === y.port && x.target === y.target;
+  }
+  if (a.type === 'TXT' && b.type === 'TXT') return a.data.length === b.data.length && a.data.every((s, i) => s === b.data[i]);
   return JSON.stringify(a.data) === JSON.stringify(b.data);
 }
 
@@ -304,4 +243,116 @@ export function splitTxt(s: string): string[] {
   }
   out.push(cur);
   return out;
+}
+
+/** Compiled zones, by snapshot object: a Zone passed again (unchanged, immutable) is not indexed again. */
+const compiled = new WeakMap<Zone, { zone?: IndexedZone; problems: string[] }>();
+
+/** Checks and indexes one zone. */
+function compileZone(z: Zone): { zone?: IndexedZone; problems: string[] } {
+  const problems: string[] = [];
+  const fail = (why: string) => ({ problems: [...problems, why] });
+  const origin = dnsName(z.origin);
+  if (!validName(origin)) return fail(`zone "${z.origin}": invalid origin`);
+  if (!validTtl(z.ttl)) return fail(`zone "${origin}": invalid TTL ${z.ttl}`);
+  const soa = { ...z.soa, mname: dnsName(z.soa.mname), rname: dnsName(z.soa.rname) };
+  if (!validName(soa.mname) || !validName(soa.rname) || ![soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum].every(u32ok)) {
+    return fail(`zone "${origin}": invalid SOA`);
+  }
+  const nodes = new Map<DnsName, Node>();
+  const apex: Node = { types: [TYPE.SOA], sets: [[{ name: origin, type: 'SOA', ttl: z.ttl, data: soa }]] };
+  const ns = [...new Set(z.nameServers.map(dnsName))].filter((n) => validName(n) || void problems.push(`zone "${origin}": invalid name server "${n}"`));
+  if (ns.length > 0) {
+    apex.types.push(TYPE.NS);
+    apex.sets.push(ns.map((n) => ({ name: origin, type: 'NS', ttl: z.ttl, data: n })));
+  }
+  nodes.set(origin, apex);
+  const cuts = new Set<DnsName>();
+  for (const [rawOwner, records] of z.records) {
+    const owner = norm(rawOwner);
+    if (!validName(owner) || !inZone(owner, origin)) {
+      problems.push(`zone "${origin}": owner "${rawOwner}" is not a valid name in the zone`);
+      continue;
+    }
+    let node = nodes.get(owner);
+    if (node === undefined || node === EMPTY_NODE) nodes.set(owner, (node = { types: [], sets: [] }));
+    for (const r of records) {
+      const rec = checkRecord(problems, origin, owner, r);
+      if (!rec) continue;
+      const t = RECORD_TYPE[rec.type];
+      let set = rrset(node, t);
+      if (!set) {
+        node.types.push(t);
+        node.sets.push((set = []));
+      }
+      // Duplicate records are one record (RFC 2181 5).
+      if (set.length === 0 || !set.some((x) => sameData(x, rec))) set.push(rec);
+      if (rec.type === 'NS') cuts.add(owner);
+    }
+    // A CNAME has no other data beside it (RFC 1034 3.6.2); keep the CNAME alone.
+    const cname = rrset(node, TYPE.CNAME);
+    if (cname && (node.types.length > 1 || cname.length > 1)) {
+      problems.push(`zone "${origin}": "${owner}" has a CNAME and other data; only the first CNAME is served`);
+      node.types = [TYPE.CNAME];
+      node.sets = [[cname[0]!]];
+      cuts.delete(owner);
+    }
+    // One TTL per RRset (RFC 2181 5.2): the lowest.
+    for (const set of node.sets) {
+      if (set.length < 2) continue;
+      let ttl = set[0]!.ttl;
+      for (const x of set) if (x.ttl < ttl) ttl = x.ttl;
+      for (let i = 0; i < set.length; i++) if (set[i]!.ttl !== ttl) set[i] = { ...set[i]!, ttl } as DnsRecord;
+    }
+    // Every ancestor below the apex exists (an empty non-terminal at least); an ancestor
+    // already there has its own ancestors.
+    for (let p = owner; p !== origin; ) {
+      const dot = p.indexOf('.');
+      p = dot < 0 ? '' : p.slice(dot + 1);
+      if (nodes.has(p)) break;
+      nodes.set(p, EMPTY_NODE);
+    }
+  }
+  const negTtl = Math.min(z.ttl, soa.minimum);
+  return {
+    problems,
+    zone: { origin, labelCount: nameLabels(origin).length, nodes, cuts, negativeSoa: { name: origin, type: 'SOA', ttl: negTtl, data: soa } },
+  };
+}
+
+/** A record as served (names normalised, TXT strings split at 255 octets), or undefined with a problem noted. */
+function checkRecord(problems: string[], origin: DnsName, owner: DnsName, r: DnsRecord): DnsRecord | undefined {
+  const bad = (why: string) => void problems.push(`zone "${origin}": ${r.type} record of "${owner}" ${why}; not served`);
+  if (!(r.type in RECORD_TYPE)) return bad('has an unknown type');
+  if (!validTtl(r.ttl)) return bad(`has an invalid TTL ${r.ttl}`);
+  switch (r.type) {
+    case 'A':
+      return isIPv4(r.data) ? (r.name === owner ? r : { ...r, name: owner }) : bad(`has an invalid address "${r.data}"`);
+    case 'AAAA':
+      return isIPv6(r.data) ? (r.name === owner ? r : { ...r, name: owner }) : bad(`has an invalid address "${r.data}"`);
+    case 'CNAME':
+    case 'NS':
+    case 'PTR': {
+      if (r.type === 'CNAME' && owner === origin) return bad('is at the apex');
+      if (r.type === 'NS' && owner === origin) return bad('is at the apex (the zone\'s nameServers are)');
+      const data = norm(r.data);
+      if (!validName(data)) return bad(`names an invalid target "${r.data}"`);
+      return r.name === owner && r.data === data ? r : ({ ...r, name: owner, data } as DnsRecord);
+    }
+    case 'SRV': {
+      const d = r.data;
+      const target = norm(d.target);
+      if (![d.priority, d.weight, d.port].every(u16ok) || !validName(target)) return bad('has invalid data');
+      return { ...r, name: owner, data: { priority: d.priority, weight: d.weight, port: d.port, target } };
+    }
+    case 'TXT': {
+      if (!Array.isArray(r.data) || !r.data.every((s) => typeof s === 'string')) return bad('has invalid data');
+      const strings: string[] = [];
+      for (const s of r.data.length === 0 ? [''] : r.data) strings.push(...splitTxt(s));
+      if (strings.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0) > 0xffff) return bad('is too long');
+      return { ...r, name: owner, data: strings };
+    }
+    case 'SOA':
+      return bad('is not at the apex of its own zone (the zone\'s soa is served)');
+  }
 }

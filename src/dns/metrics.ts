@@ -8,9 +8,11 @@
  * - kubefed_dns_dropped_total{reason}: messages that got no answer (short, response);
  * - kubefed_dns_query_duration_seconds: from a message read to its answer handed to the socket;
  * - kubefed_dns_tcp_connections: open TCP connections;
- * - kubefed_dns_zones, kubefed_dns_zone_problems, kubefed_dns_answer_cache_entries.
+ * - kubefed_dns_zones, kubefed_dns_zone_problems, kubefed_dns_answer_cache_entries;
+ * - kubefed_dns_answer_cache_hits_total, kubefed_dns_answer_cache_misses_total.
  */
 import client from 'prom-client';
+import type { CacheCounters } from './responder.js';
 import { RCODE, TYPE, rcodeName } from './wire.js';
 
 /** Latency buckets (seconds): answers take microseconds. */
@@ -36,7 +38,7 @@ export class DnsMetrics {
   private durationCount = 0;
   private readonly drops = new Map<string, number>();
 
-  constructor(gauges: { tcpConnections: () => number; zones: () => number; problems: () => number; cacheEntries: () => number }) {
+  constructor(gauges: { tcpConnections: () => number; zones: () => number; problems: () => number; cacheEntries: () => number; cache: CacheCounters }) {
     const counts = this.queries;
     const reported = new Float64Array(counts.length);
     new client.Counter({
@@ -85,6 +87,21 @@ export class DnsMetrics {
     gauge('kubefed_dns_zones', 'Zones served.', gauges.zones);
     gauge('kubefed_dns_zone_problems', 'Records of the current zones that cannot be served (see the log).', gauges.problems);
     gauge('kubefed_dns_answer_cache_entries', 'Encoded answers cached for the current zones.', gauges.cacheEntries);
+    for (const [which, help] of [
+      ['hits', 'Answers copied from the answer cache.'],
+      ['misses', 'Answers resolved and encoded (not in the cache).'],
+    ] as const) {
+      let reported = 0;
+      new client.Counter({
+        name: `kubefed_dns_answer_cache_${which}_total`,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.inc(gauges.cache[which] - reported);
+          reported = gauges.cache[which];
+        },
+      });
+    }
   }
 
   /** One answered query (qtype -1: no question read). */

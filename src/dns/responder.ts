@@ -31,23 +31,34 @@ import {
 import type { ZoneSet } from './zone.js';
 
 export const DEFAULT_MAX_UDP_PAYLOAD = 1232;
-export const DEFAULT_CACHE_ENTRIES = 20_000;
+export const DEFAULT_CACHE_ENTRIES = 50_000;
 const MAX_TCP_MESSAGE = 0xffff;
 const OPT_SIZE = 11;
 
 export interface ResponderOptions {
   /** Our EDNS UDP payload size: advertised, and the most we send over UDP (default 1232). */
   maxUdpPayload?: number;
-  /** Encoded responses kept (two generations of this many; default 20,000). */
+  /** Encoded responses kept (two generations of this many; default 50,000: a few tens of MB at most). */
   cacheEntries?: number;
+  /** Counted into: answers found in the cache, and answers encoded (shared across snapshots). */
+  counters?: CacheCounters;
 }
 
-/** An encoded response, as cached. */
+export interface CacheCounters {
+  hits: number;
+  misses: number;
+}
+
+/** An encoded response, as cached (small: there may be 100,000 of them). */
 interface Encoded {
   /** Header (ID 0, RD and CD clear), question in lower case, records, then our OPT if any. */
   msg: Buffer;
   rcode: number;
-  qnameLength: number;
+  /** For messages over 512 octets, which a UDP limit may cut. */
+  cuttable?: Cuttable;
+}
+
+interface Cuttable {
   questionEnd: number;
   /** Octets of the OPT record at the end (0 without EDNS). */
   optLength: number;
@@ -57,7 +68,7 @@ interface Encoded {
   setStarts: boolean[];
   referral: boolean;
   /** Cut copies by size limit. */
-  cut?: Map<number, Buffer>;
+  copies: Map<number, Buffer>;
 }
 
 /** Why a message got no answer. */
@@ -74,6 +85,7 @@ export class Responder {
   error: unknown;
 
   private readonly cacheEntries: number;
+  private readonly counters: CacheCounters;
   private cache = new Map<string, Encoded>();
   private older = new Map<string, Encoded>();
   private readonly scratch = Buffer.alloc(512);
@@ -85,6 +97,7 @@ export class Responder {
     this.index = new ZoneIndex(zones);
     this.maxUdpPayload = Math.max(CLASSIC_UDP_SIZE, Math.min(opts.maxUdpPayload ?? DEFAULT_MAX_UDP_PAYLOAD, MAX_TCP_MESSAGE));
     this.cacheEntries = Math.max(1, opts.cacheEntries ?? DEFAULT_CACHE_ENTRIES);
+    this.counters = opts.counters ?? { hits: 0, misses: 0 };
   }
 
   /** Entries in the answer cache (both generations). */
@@ -143,9 +156,12 @@ export class Responder {
     let e = this.cache.get(key);
     if (e === undefined) {
       e = this.older.get(key);
-      if (e === undefined) e = this.encode(msg, p);
+      if (e === undefined) {
+        e = this.encode(msg, p);
+        this.counters.misses++;
+      } else this.counters.hits++;
       this.remember(key, e);
-    }
+    } else this.counters.hits++;
     this.rcode = e.rcode;
     const limit = tcp ? MAX_TCP_MESSAGE : p.ednsSize < 0 ? CLASSIC_UDP_SIZE : Math.min(Math.max(p.ednsSize, CLASSIC_UDP_SIZE), this.maxUdpPayload);
     const src = e.msg.length <= limit ? e.msg : this.cutTo(e, limit);
@@ -193,20 +209,13 @@ export class Responder {
     }
     const edns = p.ednsSize >= 0;
     if (edns) writeOpt(w, this.maxUdpPayload, 0, p.dnssecOk);
-    const counts: Encoded['counts'] = [res.answer.length, res.authority.length, res.additional.length];
+    const counts: Cuttable['counts'] = [res.answer.length, res.authority.length, res.additional.length];
     const out = Buffer.from(w.done());
     writeHeader(out, (res.aa ? FLAG.AA : 0) | res.rcode, 1, counts[0], counts[1], counts[2] + (edns ? 1 : 0));
-    return {
-      msg: out,
-      rcode: res.rcode,
-      qnameLength: p.qnameLength,
-      questionEnd,
-      optLength: edns ? OPT_SIZE : 0,
-      counts,
-      ends,
-      setStarts,
-      referral: res.referral === true,
-    };
+    // What truncation needs is kept only for messages that may be cut (no limit is below 512).
+    if (out.length <= CLASSIC_UDP_SIZE) return { msg: out, rcode: res.rcode };
+    const cuttable: Cuttable = { questionEnd, optLength: edns ? OPT_SIZE : 0, counts, ends, setStarts, referral: res.referral === true, copies: new Map() };
+    return { msg: out, rcode: res.rcode, cuttable };
   }
 
   /** Questions we do not look up: other classes, zone transfers, meta types. */
@@ -224,23 +233,25 @@ export class Responder {
 
   /** The response cut to `limit` octets: whole RRsets dropped from the end, then our OPT again. */
   private cutTo(e: Encoded, limit: number): Buffer {
-    let out = e.cut?.get(limit);
+    const c = e.cuttable!;
+    let out = c.copies.get(limit);
     if (out) return out;
-    const n = e.ends.length;
-    const room = limit - e.optLength;
+    const n = c.ends.length;
+    const room = limit - c.optLength;
     let k = n;
-    while (k > 0 && (e.ends[k - 1]! > room || (k < n && !e.setStarts[k]))) k--;
-    const end = k === 0 ? e.questionEnd : e.ends[k - 1]!;
-    const [an, ns, ar] = e.counts;
-    const tc = k < an + ns || (e.referral && k < n);
-    out = Buffer.alloc(end + e.optLength);
+    while (k > 0 && (c.ends[k - 1]! > room || (k < n && !c.setStarts[k]))) k--;
+    const end = k === 0 ? c.questionEnd : c.ends[k - 1]!;
+    const [an, ns, ar] = c.counts;
+    const tc = k < an + ns || (c.referral && k < n);
+    out = Buffer.alloc(end + c.optLength);
     e.msg.copy(out, 0, 0, end);
-    e.msg.copy(out, end, e.msg.length - e.optLength);
+    e.msg.copy(out, end, e.msg.length - c.optLength);
     const keptAr = Math.max(0, k - an - ns);
-    writeHeader(out, (e.msg.readUInt16BE(2) & ~FLAG.QR) | (tc ? FLAG.TC : 0), 1, Math.min(an, k), Math.min(ns, Math.max(0, k - an)), Math.min(ar, keptAr) + (e.optLength ? 1 : 0));
-    (e.cut ??= new Map()).set(limit, out);
+    writeHeader(out, (e.msg.readUInt16BE(2) & ~FLAG.QR) | (tc ? FLAG.TC : 0), 1, Math.min(an, k), Math.min(ns, Math.max(0, k - an)), Math.min(ar, keptAr) + (c.optLength ? 1 : 0));
+    c.copies.set(limit, out);
     return out;
   }
+
 
   /** BADVERS (RFC 6891 6.1.3): the question and our OPT at version 0, with the extended RCODE. */
   private badVersion(msg: Buffer, p: ParsedQuery, tcp: boolean): Buffer {

@@ -316,5 +316,7 @@ describe('fuzz over the sockets', () => {
     expect(metrics).toMatch(/kubefed_dns_dropped_total\{reason="response"\} \d+/);
     expect(metrics).toMatch(/kubefed_dns_query_duration_seconds_count \d+/);
     expect(metrics).toMatch(/kubefed_dns_zones 3/);
+    expect(metrics).toMatch(/kubefed_dns_answer_cache_hits_total [1-9]/);
+    expect(metrics).toMatch(/kubefed_dns_answer_cache_misses_total [1-9]/);
   });
 });
