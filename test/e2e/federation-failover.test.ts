@@ -86,7 +86,9 @@ async function events(reason: string): Promise<{ message: string }[]> {
 }
 
 beforeAll(async () => {
-  fp = await startFederatedPlayground({ clusters: 4, nodes: 1, firstOctet: reserveOctets(4) });
+  // A toleration of 8 s: long enough that a flap (and stopping three clusters one after the
+  // other) never outlasts it on a loaded machine, short enough to watch failover.
+  fp = await startFederatedPlayground({ clusters: 4, nodes: 1, firstOctet: reserveOctets(4), federation: { scheduling: { defaultTolerationSeconds: 8, settleMs: 5_000, notReadyAfterMs: 5_000 } } });
   clusters = [...fp.clusters].sort();
   await fp.ok(['--context=federation', 'create', 'namespace', NS]);
   await fp.ok(['--context=federation', 'create', 'deployment', 'web', '-n', NS, '--image=nginx', `--replicas=${TOTAL}`]);
@@ -146,7 +148,7 @@ describe('failover of replicas', () => {
     const flapping = clusters[3]!;
     const generations = Object.fromEntries(clusters.map((c) => [c, copy(c)!.metadata!.generation]));
     await fp.pg.isolateCluster(flapping);
-    // Seen as unreachable by the federation, then back well within the 3 s toleration.
+    // Seen as unreachable by the federation, then back well within the 8 s toleration.
     await eventually(async () => (await fp.ok(['--context=federation', 'get', 'clusters', flapping, '--no-headers'])).split(/\s+/)[1] !== 'Ready', `${flapping} seen unreachable`, WAIT, 20);
     await fp.pg.startCluster(flapping);
     await eventually(async () => (await fp.ok(['--context=federation', 'get', 'clusters', flapping, '--no-headers'])).split(/\s+/)[1] === 'Ready', `${flapping} Ready again`, WAIT, 20);
@@ -158,7 +160,7 @@ describe('failover of replicas', () => {
 
   it('three of four clusters stopped: evictions frozen, said in an event and a condition', async () => {
     const [up, ...down] = clusters as [string, ...string[]];
-    for (const c of down) await fp.pg.stopCluster(c);
+    await Promise.all(down.map((c) => fp.pg.stopCluster(c)));
     const frozen = await eventually(async () => (await events('EvictionsFrozen'))[0], 'an EvictionsFrozen event', WAIT);
     expect(frozen.message).toMatch(/half or more of the clusters are unhealthy/);
     const cond = await eventually(async () => {

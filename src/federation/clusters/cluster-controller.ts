@@ -23,6 +23,7 @@ import type { MemberCluster, MemberRegistry } from '../context.js';
 import { WorkQueue } from '../../util/work-queue.js';
 import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
 import { TAINT_NOT_READY, TAINT_UNREACHABLE, type Taint } from '../planning/scheduling-types.js';
+import type { FederationMetrics } from '../metrics.js';
 
 export type ClusterPhase = MemberCluster['phase'];
 
@@ -44,6 +45,14 @@ export interface ClusterControllerOptions {
   topologyRefreshMs?: number;
   /** Options of the member clients (request cap, timeout). */
   memberClientOptions?: KubeClientOptions;
+  /**
+   * Whether this replica may write (Cluster objects, status, taints): with several control-plane
+   * replicas only the leader writes; every replica keeps probing, so a standby that takes over
+   * knows the clusters at once. Default: always.
+   */
+  writer?: () => boolean;
+  /** Probe latency, member writes, the work queue's metrics. */
+  metrics?: FederationMetrics;
 }
 
 const REGION_LABEL = 'topology.kubernetes.io/region';
@@ -148,6 +157,8 @@ export class ClusterController implements MemberRegistry {
   private readonly thresholds: { failure: number; success: number };
   private readonly topologyRefreshMs: number;
   private readonly memberClientOptions: KubeClientOptions;
+  private readonly writer: () => boolean;
+  private readonly metrics: FederationMetrics | undefined;
 
   private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Set<(cluster: string) => void>();
@@ -169,7 +180,11 @@ export class ClusterController implements MemberRegistry {
     this.thresholds = { failure: Math.max(1, opts.failureThreshold ?? 3), success: Math.max(1, opts.successThreshold ?? 1) };
     this.topologyRefreshMs = opts.topologyRefreshMs ?? 30_000;
     this.memberClientOptions = opts.memberClientOptions ?? {};
+    this.writer = opts.writer ?? (() => true);
+    this.metrics = opts.metrics;
     this.queue = new WorkQueue((name) => this.reconcile(name), {
+      name: 'cluster',
+      metrics: opts.metrics,
       concurrency: 8,
       baseDelayMs: 250,
       maxDelayMs: 30_000,
@@ -190,6 +205,15 @@ export class ClusterController implements MemberRegistry {
   onChange(fn: (cluster: string) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** This replica may write now (it became the leader): bring every cluster's objects up to date. */
+  writerChanged(): void {
+    for (const e of this.entries.values()) {
+      e.writtenKfc = undefined;
+      e.writtenCluster = undefined;
+      this.enqueue(e.name);
+    }
   }
 
   /** Probe bookkeeping of a cluster, or undefined if it is not known. */
@@ -265,7 +289,7 @@ export class ClusterController implements MemberRegistry {
     if (!kfc || kfc.metadata?.deletionTimestamp) {
       this.remove(name);
       const c = this.clusters!.get(name);
-      if (c && this.ownsCluster(c)) {
+      if (c && this.ownsCluster(c) && this.writer()) {
         await this.federation.delete(CORE_API_VERSION, 'Cluster', undefined, name, { preconditions: { uid: c.metadata!.uid! } });
         this.log.info({ cluster: name }, 'deleted Cluster object of a KubeFedCluster that is gone');
       }
@@ -383,7 +407,8 @@ export class ClusterController implements MemberRegistry {
     const key = JSON.stringify([spec.apiEndpoint, caPem ?? '', token, insecure]);
     if (key === e.clientKey && e.client) return undefined;
     const old = e.client;
-    e.client = new KubeClient(kubeConfigFor(e.name, { server: spec.apiEndpoint, ...(caPem ? { caPem } : {}), token: token!, ...(insecure ? { insecureSkipTlsVerify: true } : {}) }), this.memberClientOptions);
+    const onResponse = this.metrics?.clientObserver(spec.apiEndpoint, e.name);
+    e.client = new KubeClient(kubeConfigFor(e.name, { server: spec.apiEndpoint, ...(caPem ? { caPem } : {}), token: token!, ...(insecure ? { insecureSkipTlsVerify: true } : {}) }), { ...this.memberClientOptions, ...(onResponse ? { onResponse } : {}) });
     e.clientKey = key;
     if (old) this.log.info({ cluster: e.name }, 'cluster credentials or endpoint changed; client rebuilt');
     return old;
@@ -402,6 +427,7 @@ export class ClusterController implements MemberRegistry {
 
   /** Creates the Cluster object if missing and keeps its spec in step. */
   private async syncClusterObject(e: Entry, cluster: KObject | undefined): Promise<void> {
+    if (!this.writer()) return;
     const spec = { apiEndpoint: e.kfc.spec?.apiEndpoint ?? '', kubeFedCluster: { namespace: this.namespace, name: e.name } };
     if (!cluster) {
       try {
@@ -469,7 +495,9 @@ export class ClusterController implements MemberRegistry {
     try {
       let observed: ClusterPhase;
       try {
+        const t0 = performance.now();
         const r = await client.probe('/healthz', this.timeoutMs);
+        this.metrics?.probed(e.name, (performance.now() - t0) / 1000, r.ok);
         observed = r.error !== undefined ? 'Offline' : r.ok ? 'Ready' : 'NotReady';
       } catch {
         observed = 'Offline';
@@ -579,7 +607,7 @@ export class ClusterController implements MemberRegistry {
   }
 
   private async doWriteTaints(e: Entry): Promise<void> {
-    if (e.removed || this.stopped || e.phase === undefined) return;
+    if (e.removed || this.stopped || e.phase === undefined || !this.writer()) return;
     const cluster = this.clusters?.get(e.name);
     if (!cluster) return;
     const current = (cluster.spec?.taints ?? []) as Taint[];
@@ -594,7 +622,7 @@ export class ClusterController implements MemberRegistry {
   }
 
   private async doWriteStatus(e: Entry): Promise<void> {
-    if (e.removed || this.stopped) return;
+    if (e.removed || this.stopped || !this.writer()) return;
     const status = this.statusOf(e);
     if (!status) return;
     const key = JSON.stringify(statusKey(status));
