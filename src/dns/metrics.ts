@@ -5,7 +5,8 @@
  *
  * - kubefed_dns_queries_total{type, rcode, transport}: answered queries (type "other" for types
  *   without a name here, "none" when the question could not be read);
- * - kubefed_dns_dropped_total{reason}: messages that got no answer (short, response);
+ * - kubefed_dns_dropped_total{reason}: messages that got no answer (short, response, unanswerable:
+ *   a sender dgram cannot send to, such as source port 0);
  * - kubefed_dns_query_duration_seconds: from a message read to its answer handed to the socket;
  * - kubefed_dns_tcp_connections: open TCP connections;
  * - kubefed_dns_zones, kubefed_dns_zone_problems, kubefed_dns_answer_cache_entries;
@@ -62,7 +63,7 @@ export class DnsMetrics {
     const dropsReported = new Map<string, number>();
     new client.Counter({
       name: 'kubefed_dns_dropped_total',
-      help: 'Messages that got no answer: shorter than a header, or responses.',
+      help: 'Messages that got no answer: shorter than a header, responses, or from a sender no answer can go to.',
       labelNames: ['reason'],
       registers: [this.registry],
       collect() {

@@ -144,7 +144,13 @@ export class DnsServer {
     const r = this.responder;
     const out = r.respond(msg, false);
     if (out === null) return this.metricsImpl.dropped(r.dropReason ?? 'short');
-    sock.send(out, port, address);
+    try {
+      sock.send(out, port, address);
+    } catch (e) {
+      // A sender dgram refuses to answer (source port 0, say): nothing to send it.
+      this.log.debug({ err: e, address, port }, 'udp answer not sent');
+      return this.metricsImpl.dropped('unanswerable');
+    }
     this.account('udp', r, t0);
   }
 

@@ -269,6 +269,18 @@ describe('UDP', () => {
     }
   });
 
+  it('survives a sender it cannot answer (source port 0)', async () => {
+    const sock = (server as unknown as { udpSocket: UdpSocket }).udpSocket;
+    sock.emit('message', query('www.example.com', 'A'), { address: '127.0.0.1', family: 'IPv4', port: 0, size: 33 });
+    const u = new UdpClient();
+    try {
+      expect(decode(await u.ask(query('www.example.com', 'A', { id: 9 }))).answer).toHaveLength(2);
+    } finally {
+      u.close();
+    }
+    expect(await server.registry.metrics()).toMatch(/kubefed_dns_dropped_total\{reason="unanswerable"\} 1/);
+  });
+
   it('shows a new zone snapshot to the next query', async () => {
     const u = new UdpClient();
     try {
