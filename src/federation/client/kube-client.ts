@@ -50,6 +50,8 @@ export interface KubeClientOptions {
   /** Per-request timeout. Default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
+  /** Told of every request's outcome (status 0: no response), for metrics. */
+  onResponse?: (r: { method: string; status: number; seconds: number }) => void;
 }
 
 export interface Credentials {
@@ -176,6 +178,8 @@ export class KubeClient {
   async request<T = any>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
     if (this.closed) throw new Error('client is closed');
     await this.acquire();
+    const started = performance.now();
+    let status = 0;
     try {
       const { headers: base, pool } = await this.connection();
       const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
@@ -183,6 +187,7 @@ export class KubeClient {
       const timeout = this.opts.timeoutMs ?? 30_000;
       const res = await pool.request({ method: method as Dispatcher.HttpMethod, path, headers, ...(data !== undefined ? { body: data } : {}), headersTimeout: timeout, bodyTimeout: timeout });
       const text = await res.body.text();
+      status = res.statusCode;
       let json: unknown;
       try {
         json = text ? JSON.parse(text) : undefined;
@@ -193,6 +198,7 @@ export class KubeClient {
       return json as T;
     } finally {
       this.release();
+      this.opts.onResponse?.({ method, status, seconds: (performance.now() - started) / 1000 });
     }
   }
 
