@@ -18,6 +18,7 @@ import './rbac/v1.js';
 import './authorization/v1.js';
 import './authentication/v1.js';
 import './apiextensions/v1.js';
+import './admissionregistration/v1.js';
 import './extensions/v1beta1.js';
 
 export { builtinDefinitions } from './schema/builders.js';

@@ -35,6 +35,8 @@ import { LongRunningRequests } from './http/longrunning-metrics.js';
 import { parseAccept, setWarnings, writeJsonText, writeObject, writeStatus } from './http/respond.js';
 import { OpenAPIDocuments } from './openapi/documents.js';
 import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/v2-protobuf.js';
+import { checkMatchConditionExpression } from './admission/match-conditions.js';
+import { admissionregistrationResources } from './registry/builtin/admissionregistration.js';
 import { apiextensionsResources } from './registry/builtin/apiextensions.js';
 import { appsResources } from './registry/builtin/apps.js';
 import { coreResources } from './registry/builtin/core.js';
@@ -158,6 +160,7 @@ export class ApiServer {
       ...rbacResources(),
       ...reviewResources(),
       ...apiextensionsResources(),
+      ...admissionregistrationResources({ checkExpression: checkMatchConditionExpression }),
     ]) {
       this.registry.add(t);
     }

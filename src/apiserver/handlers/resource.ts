@@ -205,7 +205,7 @@ export async function handleResource(
     case 'delete': {
       checkVerb('delete');
       const opts = await deleteOptions(req, query, ctx);
-      const result = await deleteObject(api, type, namespace, info.name, opts, ctx);
+      const result = await deleteObject(api, type, namespace, info.name, opts, ctx, version);
       if (result.removed) {
         return respond(200, successStatus({ name: info.name, group: type.group, kind: type.resource, uid: result.obj.metadata?.uid }));
       }
@@ -224,7 +224,7 @@ export async function handleResource(
       const deleted: KObject[] = [];
       for (const item of result.items) {
         try {
-          const r = await deleteObject(api, type, item.metadata?.namespace ?? '', item.metadata!.name!, opts, ctx);
+          const r = await deleteObject(api, type, item.metadata?.namespace ?? '', item.metadata!.name!, opts, ctx, version);
           deleted.push(fromStorage(version, r.obj));
         } catch (e) {
           if (!(e instanceof StatusError && e.code === 404)) throw e;
@@ -355,7 +355,7 @@ async function handleScale(
       const updated = fromStorage(version, applyScale(type, current.clone(), body as KObject));
       const rv = (body as KObject).metadata?.resourceVersion;
       updated.metadata!.resourceVersion = rv ? String(rv) : String(current.revision);
-      await updateObject(api, type, version, namespace, info.name, updated, ctx, rv ? {} : { expectedRevision: current.revision });
+      await updateObject(api, type, version, namespace, info.name, updated, ctx, { subresource: 'scale', ...(rv ? {} : { expectedRevision: current.revision }) });
       return respond(200, getScale(api, type, namespace, info.name));
     }
     case 'patch': {

@@ -4,6 +4,7 @@ import { nowTimestamp, type KObject } from '../../apis/object.js';
 import { alreadyExists, badRequest } from '../errors.js';
 import type { ResourceType, ServedVersion } from '../registry/types.js';
 import { StoreWriteError } from '../../storage/object-store.js';
+import { admitMutating, admitValidating, createOptions } from '../admission/index.js';
 import { groupResource, strategyContext, type Api, type RestContext } from './context.js';
 import {
   admitNamespace,
@@ -41,11 +42,11 @@ export async function createObject(
   } else {
     delete meta.namespace;
   }
-  const obj = defaultAndConvert(type, version, body);
+  let obj = defaultAndConvert(type, version, body);
   const sctx = strategyContext(api, ctx);
   // Before the name is generated: kube-apiserver's RBAC storage checks ahead of BeforeCreate.
   type.strategy.authorizeWrite?.(obj, undefined, sctx, opts.requestName ?? '');
-  const m = obj.metadata!;
+  let m = obj.metadata!;
   const explicitName = !!m.name;
   if (!explicitName && m.generateName) m.name = m.generateName + generateNameSuffix();
   m.uid = randomUUID();
@@ -60,8 +61,12 @@ export async function createObject(
   await type.strategy.prepareForCreate?.(obj, sctx);
   if (!opts.managedFieldsComputed) recordManagedFields(type, version, obj, undefined, ctx);
   for (const a of api.admission ?? []) a.mutateCreate?.({ type, obj });
+  const admission = { operation: 'CREATE' as const, type, version, namespace: m.namespace ?? '', options: createOptions(ctx) };
+  obj = await admitMutating(api, ctx, { ...admission, name: explicitName ? m.name! : '', object: obj });
+  m = obj.metadata!;
   validateForCreate(api, type, obj, ctx);
   admitNamespace(api, type, obj);
+  await admitValidating(api, ctx, { ...admission, name: m.name!, object: obj });
   if (ctx.dryRun) {
     if (api.lookup.get(type, m.namespace ?? '', m.name!)) throw alreadyExists(groupResource(type), m.name!);
     return fromStorage(version, obj);

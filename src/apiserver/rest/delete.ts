@@ -6,10 +6,11 @@
 import { nowTimestamp, type KObject } from '../../apis/object.js';
 import { invalidError, notSupported } from '../../apis/validation/field.js';
 import { conflict, notFound, OBJECT_MODIFIED } from '../errors.js';
-import type { ResourceType } from '../registry/types.js';
+import type { ResourceType, ServedVersion } from '../registry/types.js';
 import { StoreWriteError } from '../../storage/object-store.js';
 import { groupResource, strategyContext, type Api, type RestContext } from './context.js';
-import { tracksGeneration } from './prepare.js';
+import { storageVersion, tracksGeneration } from './prepare.js';
+import { admitDelete, deleteOptions } from '../admission/index.js';
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
 
@@ -50,6 +51,8 @@ export async function deleteObject(
   name: string,
   opts: DeleteOptions,
   ctx: RestContext,
+  /** The version the request was made in (admission webhooks match it); the storage version if absent. */
+  version: ServedVersion = storageVersion(type),
 ): Promise<DeleteResult> {
   const gr = groupResource(type);
   for (let attempt = 0; ; attempt++) {
@@ -67,6 +70,7 @@ export async function deleteObject(
       );
     }
     type.strategy.checkDelete?.(current.obj);
+    await admitDelete(api, ctx, { operation: 'DELETE', type, version, namespace, name, oldObject: current.obj, options: deleteOptions(ctx, opts) });
     const policy = propagationPolicyOf(type, opts);
     const obj = current.clone();
     const m = obj.metadata!;

@@ -91,7 +91,7 @@ export async function patchObject(
     if (!explicitRv) patched.metadata = { ...(patched.metadata ?? {}), resourceVersion: String(current.revision) };
     try {
       return await updateObject(api, type, version, namespace, name, patched, ctx, {
-        ...(opts.subresource === 'status' ? { subresource: 'status' } : {}),
+        ...(opts.subresource ? { subresource: opts.subresource } : {}),
         ...(explicitRv ? {} : { expectedRevision: current.revision }),
         managedFieldsComputed: patchType === 'apply',
       });

@@ -3,6 +3,7 @@ import { deepClone, type KObject } from '../../apis/object.js';
 import { badRequest, conflict, notFound, OBJECT_MODIFIED } from '../errors.js';
 import type { ResourceType, ServedVersion } from '../registry/types.js';
 import { StoreWriteError } from '../../storage/object-store.js';
+import { admitMutating, admitValidating, updateOptions } from '../admission/index.js';
 import { groupResource, strategyContext, type Api, type RestContext } from './context.js';
 import {
   defaultAndConvert,
@@ -14,7 +15,7 @@ import {
 } from './prepare.js';
 
 export interface UpdateOptions {
-  /** 'status' for the status subresource; other subresources update the main object. */
+  /** 'status' for the status subresource; other subresources ('scale') update the main object. */
   subresource?: string;
   /** Compare-and-swap against this revision even when the body carries no resourceVersion. */
   expectedRevision?: number;
@@ -92,7 +93,12 @@ export async function updateObject(
     if (bm.managedFields === undefined) obj.metadata!.managedFields = old.metadata?.managedFields;
     recordManagedFields(type, version, obj, old, ctx, opts.subresource === 'status' ? 'status' : undefined);
   }
+  const admission = { operation: 'UPDATE' as const, type, version, subresource: opts.subresource, namespace, name, oldObject: old, options: updateOptions(ctx) };
+  const mutated = await admitMutating(api, ctx, { ...admission, object: obj });
+  if (mutated !== obj && opts.subresource !== 'status' && generationChanged(type, mutated, old)) mutated.metadata!.generation = (old.metadata?.generation ?? 0) + 1;
+  obj = mutated;
   validateForUpdate(api, type, obj, old, ctx, opts.subresource);
+  await admitValidating(api, ctx, { ...admission, object: obj });
   obj.metadata!.resourceVersion = String(current.revision);
 
   if (sameContent(obj, old)) return fromStorage(version, old);
