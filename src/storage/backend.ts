@@ -42,11 +42,35 @@ export interface RangeResult {
   revision: number;
 }
 
+export interface WatchOptions {
+  /**
+   * Progress: no change with a revision at or below `revision` is still to come. A remote store
+   * (etcd's progress notifications) reports it when the key space is quiet, so a follower can
+   * advance its revision without events (bookmarks, waiting for a revision).
+   */
+  onProgress?(revision: number): void;
+  /**
+   * The watch ended and will deliver nothing more: a `CompactedError` when the store compacted
+   * history the watch still had to deliver (a remote store learns that only asynchronously, e.g.
+   * after a reconnect), or another error the backend cannot recover from. The follower relists.
+   */
+  onError?(err: Error): void;
+}
+
+export interface StorageHealth {
+  ok: boolean;
+  /** Why not, when not ok. */
+  reason?: string;
+}
+
 export interface StorageBackend {
-  /** Highest committed revision. */
+  /** Highest committed revision known to this process. */
   currentRevision(): number;
-  /** All keys with the prefix, in key order, read at one revision. */
-  range(prefix: string): Promise<RangeResult>;
+  /**
+   * All keys with the prefix, in key order, read at one revision: the current one, or
+   * `revision` when given (throws `CompactedError` when that is no longer retained).
+   */
+  range(prefix: string, revision?: number): Promise<RangeResult>;
   /**
    * Applies one write. Writes issued concurrently may be committed together in one durable
    * transaction (group commit); each op still succeeds or fails on its own, in issue order.
@@ -54,15 +78,19 @@ export interface StorageBackend {
    */
   write(op: WriteOp): Promise<WriteResult>;
   /**
-   * Calls `onEvent` for every change with revision > fromRevision, in revision order, then for
-   * every later change as it commits. Throws `CompactedError` if fromRevision is older than
-   * the retained history. Returns a function that stops the watch.
+   * Calls `onEvent` for every change with revision > fromRevision, in revision order, each
+   * exactly once, then for every later change as it commits. Throws `CompactedError` if
+   * fromRevision is known to be older than the retained history (a remote store may learn it
+   * only later: then `opts.onError` gets the `CompactedError`). Returns a function that stops
+   * the watch.
    */
-  watch(fromRevision: number, onEvent: (events: StorageEvent[]) => void): () => void;
-  /** Oldest revision from which `watch` can still replay. */
+  watch(fromRevision: number, onEvent: (events: StorageEvent[]) => void, opts?: WatchOptions): () => void;
+  /** Oldest revision from which `watch` can still replay (as far as this process knows). */
   compactedRevision(): number;
-  /** Drops history older than `revision`. */
-  compact(revision: number): void;
+  /** Drops history up to and including `revision`: `watch(revision)` still works, older ones do not. */
+  compact(revision: number): Promise<void>;
+  /** Whether the store answers (kube-apiserver's etcd health check); embedded stores always do. */
+  health?(): Promise<StorageHealth>;
   close(): Promise<void>;
 }
 

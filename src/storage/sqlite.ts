@@ -9,6 +9,7 @@ import {
   type RangeResult,
   type StorageBackend,
   type StorageEvent,
+  type WatchOptions,
   type WriteOp,
   type WriteResult,
 } from './backend.js';
@@ -95,6 +96,7 @@ export class SqliteBackend implements StorageBackend {
     setMeta: Database.Statement<[string, number]>;
     logFrom: Database.Statement<[number], LogRow>;
     logAt: Database.Statement<[number], LogRow>;
+    logAfterIn: Database.Statement<[number, string, string], LogRow>;
   };
 
   constructor(file: string, opts: SqliteOptions = {}) {
@@ -113,6 +115,7 @@ export class SqliteBackend implements StorageBackend {
       setMeta: this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
       logFrom: this.db.prepare('SELECT rev, key, deleted, value, create_rev, prev_rev FROM log WHERE rev > ? ORDER BY rev'),
       logAt: this.db.prepare('SELECT rev, key, deleted, value, create_rev, prev_rev FROM log WHERE rev = ?'),
+      logAfterIn: this.db.prepare('SELECT rev, key, deleted, value, create_rev, prev_rev FROM log WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev DESC'),
     };
     const meta = (name: string): number =>
       (this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: number } | undefined)?.value ?? 0;
@@ -145,9 +148,25 @@ export class SqliteBackend implements StorageBackend {
     return this.compacted;
   }
 
-  async range(prefix: string): Promise<RangeResult> {
+  async range(prefix: string, revision?: number): Promise<RangeResult> {
     const rows = this.stmt.range.all(prefix, prefixEnd(prefix));
-    return { kvs: rows.map(toKv), revision: this.revision };
+    if (revision === undefined || revision === this.revision) return { kvs: rows.map(toKv), revision: this.revision };
+    if (revision > this.revision) throw new Error(`required revision ${revision} is a future revision (current ${this.revision})`);
+    if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
+    // The state at `revision`: undo the logged changes after it, newest first.
+    const state = new Map(rows.map((r) => [r.key, toKv(r)] as const));
+    for (const c of this.stmt.logAfterIn.all(revision, prefix, prefixEnd(prefix))) {
+      if (c.prev_rev === null) state.delete(c.key);
+      else if (c.deleted) state.set(c.key, { key: c.key, value: c.value, createRevision: c.create_rev, modRevision: c.prev_rev });
+      else {
+        const prev = this.stmt.logAt.get(c.prev_rev);
+        // The value before an update lives in the log row that wrote it, which compaction may have dropped.
+        if (!prev) throw new CompactedError(revision, Math.max(this.compacted, c.prev_rev));
+        state.set(c.key, { key: c.key, value: prev.value, createRevision: prev.create_rev, modRevision: prev.rev });
+      }
+    }
+    const kvs = [...state.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { kvs, revision };
   }
 
   write(op: WriteOp): Promise<WriteResult> {
@@ -220,14 +239,17 @@ export class SqliteBackend implements StorageBackend {
     }
   }
 
-  watch(fromRevision: number, onEvent: (events: StorageEvent[]) => void): () => void {
+  watch(fromRevision: number, onEvent: (events: StorageEvent[]) => void, opts?: WatchOptions): () => void {
     if (fromRevision < this.compacted) throw new CompactedError(fromRevision, this.compacted);
     if (fromRevision < this.revision) {
       const replay = this.stmt.logFrom.all(fromRevision).map((r) => this.logToEvent(r));
       if (replay.length > 0) onEvent(replay);
     }
-    this.watchers.add(onEvent);
-    return () => this.watchers.delete(onEvent);
+    // Every revision is a logged change, so the replay above reached the current revision.
+    opts?.onProgress?.(this.revision);
+    const watcher = (events: StorageEvent[]) => onEvent(events);
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   private logToEvent(r: LogRow): StorageEvent {
@@ -239,7 +261,7 @@ export class SqliteBackend implements StorageBackend {
     return { type: r.deleted ? 'delete' : 'put', revision: r.rev, kv, ...(prev ? { prev } : {}) };
   }
 
-  compact(revision: number): void {
+  async compact(revision: number): Promise<void> {
     const target = Math.min(revision, this.revision);
     if (target <= this.compacted) return;
     this.db.transaction(() => {

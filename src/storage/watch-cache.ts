@@ -1,5 +1,5 @@
 import type { KObject } from '../apis/object.js';
-import type { KeyValue, StorageBackend, StorageEvent } from './backend.js';
+import { CompactedError, type KeyValue, type StorageBackend, type StorageEvent } from './backend.js';
 
 /** An object as the cache holds it. Never mutate `obj`: take `clone()` first. */
 export class CachedObject {
@@ -35,6 +35,13 @@ export interface CacheWatcher {
   /** Events under this prefix only (a resource prefix, or narrower: namespace or exact key). */
   prefix: string;
   onEvents(events: CacheEvent[]): void;
+  /**
+   * The cache cannot continue this watch: it relisted from the store after losing the store's
+   * history (as kube-apiserver's cacher, it ends every watch; clients re-watch and get 410 or
+   * resume). The watcher is removed. Without it, the watcher gets the relist's differences as
+   * events instead.
+   */
+  onClose?(): void;
 }
 
 export class TooOldError extends Error {
@@ -49,6 +56,13 @@ export class TooOldError extends Error {
 export interface WatchCacheOptions {
   /** Number of recent events kept for watch resumption and consistent pagination. */
   historySize?: number;
+  /**
+   * How long `start` waits for a remote store to replay its recent history (default 2 s); older
+   * resourceVersions are served once it has.
+   */
+  syncTimeoutMs?: number;
+  /** Called when the cache relists after losing the store's history (for logs). */
+  onRelist?(reason: Error, revision: number): void;
 }
 
 /** `/registry/<group>/<resource>/` of a key. */
@@ -78,35 +92,177 @@ export class WatchCache {
   private readonly globalWatchers = new Set<(events: CacheEvent[]) => void>();
   private readonly revisionWaiters: { revision: number; resolve: () => void }[] = [];
   private stopBackendWatch: (() => void) | undefined;
+  /** Incremented whenever the backend watch is replaced; callbacks of older ones are ignored. */
+  private followGeneration = 0;
+  /** Whether the replayed history reaches the listed revision (older watches may be served). */
+  private synced = true;
+  /** Revision of the newest event dropped from history (so history covers everything after it). */
+  private droppedThrough = 0;
+  private stopped = false;
+  /** Relists after lost history (a remote store's compaction overtook our watch). */
+  relists = 0;
 
   constructor(
     private readonly backend: StorageBackend,
-    opts: WatchCacheOptions = {},
+    private readonly opts: WatchCacheOptions = {},
   ) {
     this.historySize = opts.historySize ?? 20_000;
   }
 
-  /** Loads current state and recent history, then follows the backend. */
+  /**
+   * Loads current state and recent history, then follows the backend: one list at a revision,
+   * then a watch from an older revision whose events up to the listed one become history.
+   */
   async start(): Promise<void> {
     const { kvs, revision } = await this.backend.range('/registry/');
     for (const kv of kvs) this.put(kv.key, decode(kv));
     this.revision = revision;
     this.oldestRevision = revision;
-    const replayFrom = Math.max(this.backend.compactedRevision(), revision - this.historySize);
-    this.stopBackendWatch = this.backend.watch(replayFrom, (events) => {
-      // Events at or below the loaded revision are history the state already reflects.
-      const live: StorageEvent[] = [];
-      for (const e of events) {
-        if (e.revision <= this.revision) this.history.push(toCacheEvent(e));
-        else live.push(e);
-      }
-      if (live.length > 0) this.apply(live);
+    let replayFrom = Math.max(this.backend.compactedRevision(), revision - this.historySize);
+    let synced: Promise<void>;
+    try {
+      synced = this.follow(replayFrom, revision);
+    } catch (e) {
+      if (!(e instanceof CompactedError)) throw e;
+      replayFrom = Math.min(revision, Math.max(replayFrom, e.compacted));
+      synced = this.follow(replayFrom, revision);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([synced, new Promise<void>((r) => (timer = setTimeout(r, this.opts.syncTimeoutMs ?? 2_000)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Watches the backend from `replayFrom`; events up to `listed` (which the state already
+   * reflects) become history, later ones are applied. Resolves once history reaches `listed`.
+   */
+  private follow(replayFrom: number, listed: number): Promise<void> {
+    const gen = ++this.followGeneration;
+    let markSynced!: () => void;
+    const done = new Promise<void>((resolve) => {
+      markSynced = () => {
+        if (this.synced || gen !== this.followGeneration) return resolve();
+        this.synced = true;
+        this.oldestRevision = Math.max(replayFrom, this.droppedThrough);
+        resolve();
+      };
     });
-    this.oldestRevision = replayFrom;
-    this.trimHistory();
+    this.synced = replayFrom >= listed;
+    if (this.synced) markSynced();
+    this.stopBackendWatch = this.backend.watch(
+      replayFrom,
+      (events) => {
+        if (gen !== this.followGeneration) return;
+        const live: StorageEvent[] = [];
+        for (const e of events) {
+          if (e.revision <= listed) this.history.push(toCacheEvent(e));
+          else live.push(e);
+        }
+        if (events[events.length - 1]!.revision >= listed) markSynced();
+        if (live.length > 0) this.apply(live);
+        else this.trimHistory();
+      },
+      {
+        onProgress: (revision) => {
+          if (gen !== this.followGeneration) return;
+          if (revision >= listed) markSynced();
+          if (this.synced) this.advance(revision);
+        },
+        onError: (err) => {
+          if (gen !== this.followGeneration || this.stopped) return;
+          void this.relist(err);
+        },
+      },
+    );
+    return done;
+  }
+
+  /** The store has nothing newer than `revision` for us: move the revision on without events. */
+  private advance(revision: number): void {
+    if (revision <= this.revision) return;
+    this.revision = revision;
+    this.resolveWaiters();
+  }
+
+  /**
+   * Starts over from a fresh list after the backend lost history we still needed (kube's
+   * reflector relist): the state is replaced, watchers are ended (or get the differences),
+   * the in-process followers get the differences as events, history starts at the list.
+   */
+  private async relist(reason: Error): Promise<void> {
+    this.stopBackendWatch?.();
+    this.stopBackendWatch = undefined;
+    const gen = ++this.followGeneration;
+    let listed: { kvs: KeyValue[]; revision: number } | undefined;
+    for (let delay = 100; !listed; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        listed = await this.backend.range('/registry/');
+      } catch {
+        if (this.stopped || gen !== this.followGeneration) return;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    if (this.stopped || gen !== this.followGeneration) return;
+    const revision = Math.max(listed.revision, this.revision);
+    const fresh = new Map<string, Map<string, CachedObject>>();
+    for (const kv of listed.kvs) {
+      const rp = resourcePrefixOf(kv.key);
+      let m = fresh.get(rp);
+      if (!m) fresh.set(rp, (m = new Map()));
+      m.set(kv.key, decode(kv));
+    }
+    const diff: CacheEvent[] = [];
+    for (const [rp, objects] of this.byResource) {
+      const now = fresh.get(rp);
+      for (const [key, old] of objects) {
+        if (now?.has(key)) continue;
+        const last = old.clone();
+        last.metadata!.resourceVersion = String(revision);
+        diff.push({ type: 'DELETED', revision, key, object: new CachedObject(key, last, revision), prev: old });
+      }
+    }
+    for (const [rp, objects] of fresh) {
+      const before = this.byResource.get(rp);
+      for (const [key, obj] of objects) {
+        const old = before?.get(key);
+        if (!old) diff.push({ type: 'ADDED', revision, key, object: obj });
+        else if (old.revision !== obj.revision) diff.push({ type: 'MODIFIED', revision, key, object: obj, prev: old });
+      }
+    }
+    this.byResource.clear();
+    for (const [rp, m] of fresh) this.byResource.set(rp, m);
+    this.history.length = 0;
+    this.historyStart = 0;
+    this.revision = revision;
+    this.oldestRevision = revision;
+    this.droppedThrough = revision;
+    this.relists++;
+    this.opts.onRelist?.(reason, revision);
+    for (const [rp, set] of [...this.watchers]) {
+      for (const w of [...set]) {
+        if (w.onClose) {
+          set.delete(w);
+          w.onClose();
+        } else {
+          const mine = diff.filter((e) => e.key.startsWith(w.prefix));
+          if (mine.length > 0) w.onEvents(mine);
+        }
+      }
+      if (set.size === 0 && this.watchers.get(rp) === set) this.watchers.delete(rp);
+    }
+    if (diff.length > 0) for (const w of [...this.globalWatchers]) w(diff);
+    this.resolveWaiters();
+    try {
+      void this.follow(revision, revision);
+    } catch (e) {
+      // Compacted again already: try once more.
+      void this.relist(e as Error);
+    }
   }
 
   stop(): void {
+    this.stopped = true;
+    this.followGeneration++;
     this.stopBackendWatch?.();
   }
 
@@ -230,6 +386,7 @@ export class WatchCache {
       list.push(e);
     }
     this.trimHistory();
+    this.resolveWaiters();
     if (this.globalWatchers.size > 0) {
       const all = [...byPrefix.values()].flat().sort((a, b) => a.revision - b.revision);
       for (const w of [...this.globalWatchers]) w(all);
@@ -242,13 +399,15 @@ export class WatchCache {
         if (mine.length > 0) w.onEvents(mine);
       }
     }
-    if (this.revisionWaiters.length > 0) {
-      for (let i = this.revisionWaiters.length - 1; i >= 0; i--) {
-        const w = this.revisionWaiters[i]!;
-        if (w.revision <= this.revision) {
-          this.revisionWaiters.splice(i, 1);
-          w.resolve();
-        }
+  }
+
+  private resolveWaiters(): void {
+    if (this.revisionWaiters.length === 0) return;
+    for (let i = this.revisionWaiters.length - 1; i >= 0; i--) {
+      const w = this.revisionWaiters[i]!;
+      if (w.revision <= this.revision) {
+        this.revisionWaiters.splice(i, 1);
+        w.resolve();
       }
     }
   }
@@ -258,7 +417,8 @@ export class WatchCache {
     if (live <= this.historySize) return;
     const drop = live - this.historySize;
     const newStart = this.historyStart + drop;
-    this.oldestRevision = this.history[newStart - 1]!.revision;
+    this.droppedThrough = this.history[newStart - 1]!.revision;
+    if (this.synced) this.oldestRevision = Math.max(this.oldestRevision, this.droppedThrough);
     this.historyStart = newStart;
     // Compact the array occasionally rather than shifting on every event.
     if (this.historyStart > this.historySize) {

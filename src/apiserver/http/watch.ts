@@ -132,7 +132,8 @@ export function serveWatch(
       }
     }
     lastRv = startRv;
-    stop = cache.watch({ prefix, onEvents }, startRv);
+    // A relisting cache ends the watch; the client re-watches (and gets 410 if it is too far behind).
+    stop = cache.watch({ prefix, onEvents, onClose: close }, startRv);
   } catch (e) {
     if (e instanceof TooOldError) {
       write(`{"type":"ERROR","object":${JSON.stringify(tooOldResourceVersion(e.requested, e.oldest).toStatus())}}\n`);
