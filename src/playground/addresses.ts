@@ -4,10 +4,15 @@
  * cluster has a real address there:
  *
  *   127.O.0.1            the cluster's API server (port 6443)
+ *   127.O.0.10           the cluster DNS (UDP and TCP port 53: cluster.local, clusterset.local,
+ *                        the federation's names)
  *   127.O.<n+1>.1        node n's InternalIP (n = 0..99)
  *   127.O.<n+1>.2-254    pod IPs on node n
  *   127.O.200.1-254      LoadBalancer Service addresses
  *   127.O.201.1-254      Ingress addresses
+ *   127.O.202.1-254      ClusterSetIPs of ServiceImports (allocated by the federation's MCS
+ *                        controller, served by the cluster's MCS data plane)
+ *   127.O.250.1-254      left free for clients posing as being in the cluster
  *
  * A client can pose as being "in" a cluster's network by binding its source address there.
  */
@@ -15,6 +20,7 @@
 export const FIRST_CLUSTER_OCTET = 10;
 export const MAX_NODES_PER_CLUSTER = 100;
 export const API_SERVER_PORT = 6443;
+export const CLUSTER_DNS_PORT = 53;
 
 export class ClusterAddresses {
   constructor(readonly octet: number) {
@@ -27,6 +33,11 @@ export class ClusterAddresses {
 
   apiServer(): string {
     return `127.${this.octet}.0.1`;
+  }
+
+  /** The cluster DNS server (UDP and TCP, port 53), as kube-dns's 10.96.0.10 is in a real cluster. */
+  dns(): string {
+    return `127.${this.octet}.0.10`;
   }
 
   node(index: number): string {
@@ -49,6 +60,13 @@ export class ClusterAddresses {
   /** The i-th Ingress address (i = 0..253). */
   ingress(i: number): string {
     return `127.${this.octet}.201.${i + 1}`;
+  }
+
+  /** Whether an address is one of this cluster's ClusterSetIPs (127.O.202.1-254). */
+  isClusterSetIP(ip: string): boolean {
+    const prefix = `127.${this.octet}.202.`;
+    const last = ip.slice(prefix.length);
+    return ip.startsWith(prefix) && /^[1-9]\d{0,2}$/.test(last) && Number(last) <= 254;
   }
 
   /** Whether an address belongs to this cluster. */

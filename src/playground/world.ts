@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { mergeKubeconfig } from '../kubeconfig.js';
 import { checkLatency } from './cluster/network/faults.js';
+import { FEDERATION_CONTEXT, PLAYGROUND_DNS_ZONE } from './federate.js';
 import { SimulatedCluster, type ClusterState } from './cluster/simulated-cluster.js';
 import type { Timing } from './cluster/timing.js';
 import type { Topology } from './topology.js';
@@ -22,6 +23,13 @@ export interface PlaygroundOptions {
   logger: Logger;
   /** Replace the world in stateDir instead of reusing it. */
   reset?: boolean;
+  /**
+   * The federation whose names the clusters' DNS answers with v1's in-cluster rule (default the
+   * playground's: "federation" in kubefed.example); false for none.
+   */
+  federationDns?: { name: string; domain: string } | false;
+  /** Port of every cluster DNS on 127.O.0.10 (default 53). */
+  dnsPort?: number;
 }
 
 export interface ClusterStatus {
@@ -71,8 +79,11 @@ export class Playground {
     writeFileSync(join(opts.stateDir, STATE_FILE), JSON.stringify({ topology, updated: new Date().toISOString() }, null, 2));
     const pg = new Playground(topology, opts.stateDir, opts.kubeconfig, opts.logger);
     const timing = topology.timing ?? timingForSize(topology);
+    const regions = new Map(topology.clusters.map((c) => [c.name, c.region]));
+    const federation = opts.federationDns === undefined ? { name: FEDERATION_CONTEXT, domain: PLAYGROUND_DNS_ZONE } : opts.federationDns || undefined;
+    const dns = { ...(federation ? { federation } : {}), ...(opts.dnsPort !== undefined ? { port: opts.dnsPort } : {}) };
     for (const spec of topology.clusters) {
-      pg.clusters.set(spec.name, new SimulatedCluster(spec, { dataDir: join(opts.stateDir, 'clusters', spec.name), logger: opts.logger, ...(timing ? { timing } : {}) }));
+      pg.clusters.set(spec.name, new SimulatedCluster(spec, { dataDir: join(opts.stateDir, 'clusters', spec.name), logger: opts.logger, dns, regionOf: (c) => regions.get(c), ...(timing ? { timing } : {}) }));
     }
     try {
       await Promise.all([...pg.clusters.values()].map((c) => c.start()));

@@ -15,6 +15,7 @@ import { deleteObject, type DeleteOptions } from '../../apiserver/rest/delete.js
 import { storageVersion } from '../../apiserver/rest/prepare.js';
 import { updateObject } from '../../apiserver/rest/update.js';
 import { labelSelectorMatcher } from '../../apis/meta/labels.js';
+import type { StorageLocation } from '../../storage/object-store.js';
 
 export type GR = readonly [group: string, resource: string];
 
@@ -35,6 +36,12 @@ export const JOBS: GR = ['batch', 'jobs'];
 export const INGRESSES: GR = ['networking.k8s.io', 'ingresses'];
 export const INGRESS_CLASSES: GR = ['networking.k8s.io', 'ingressclasses'];
 
+/**
+ * ServiceImports (multicluster.x-k8s.io): a CRD the federation installs when the cluster joins,
+ * so they are read by their storage location, whether or not the resource is served yet.
+ */
+export const SERVICE_IMPORTS: StorageLocation = { storagePrefix: '/registry/multicluster.x-k8s.io/serviceimports/', namespaced: true };
+
 export const isNotFound = (e: unknown) => e instanceof StatusError && e.code === 404;
 export const isConflict = (e: unknown) => e instanceof StatusError && e.code === 409;
 
@@ -54,6 +61,15 @@ export class InternalClient {
   /** The stored object (read-only), or undefined. */
   get(gr: GR, namespace: string, name: string): KObject | undefined {
     return this.api.store.get(this.type(gr), namespace, name)?.obj;
+  }
+
+  /** Objects stored at a location (read-only), whether or not their resource is served now. */
+  listStored(loc: StorageLocation, namespace?: string): KObject[] {
+    return this.api.store.list(loc, namespace).map((c) => c.obj);
+  }
+
+  getStored(loc: StorageLocation, namespace: string, name: string): KObject | undefined {
+    return this.api.store.get(loc, namespace, name)?.obj;
   }
 
   /** Stored objects (read-only), optionally in one namespace and matching a label selector object. */

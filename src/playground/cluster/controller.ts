@@ -43,7 +43,11 @@ export abstract class Controller {
 
   /** Calls `onEvent` for every change to objects of the given resource. */
   protected watch(gr: GR, onEvent: (e: ObjectEvent) => void): void {
-    const prefix = this.client.type(gr).storagePrefix;
+    this.watchPrefix(this.client.type(gr).storagePrefix, onEvent);
+  }
+
+  /** Calls `onEvent` for every change under a storage prefix, served or not (a CRD may come later). */
+  protected watchPrefix(prefix: string, onEvent: (e: ObjectEvent) => void): void {
     const stop = this.client.api.store.cache.watchAll((events) => {
       for (const e of events) {
         if (!e.key.startsWith(prefix)) continue;

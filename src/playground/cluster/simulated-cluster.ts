@@ -1,8 +1,9 @@
 /**
  * One simulated Kubernetes cluster: a real API server (own address, CA, credentials and
  * storage) plus the behaviour of a cluster: kubelets on simulated nodes whose pods really
- * serve HTTP, a scheduler, the workload controllers, endpoints, load balancers and an ingress
- * controller. It can be stopped (API and workloads gone), isolated (API unreachable, workloads
+ * serve HTTP, a scheduler, the workload controllers, endpoints, load balancers, an ingress
+ * controller, a cluster DNS (network/cluster-dns.ts) and the ClusterSetIPs of the ServiceImports
+ * the federation writes (network/clusterset-ip.ts). It can be stopped (API and workloads gone), isolated (API unreachable, workloads
  * serving), have its data plane blackholed or slowed (`network`: workloads silent or late, API
  * unaffected), and have its nodes powered off and on.
  */
@@ -21,6 +22,8 @@ import { JobController } from './controllers/job.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { StatefulSetController } from './controllers/statefulset.js';
 import { Kubelet } from './kubelet.js';
+import { ClusterDns, type ClusterDnsOptions } from './network/cluster-dns.js';
+import { ClusterSetIpController } from './network/clusterset-ip.js';
 import { IngressController } from './network/ingress.js';
 import { NetworkFaults } from './network/faults.js';
 import { LoadBalancerController } from './network/load-balancer.js';
@@ -36,6 +39,10 @@ export interface SimulatedClusterOptions {
   timing?: Partial<Timing>;
   /** Port of the API server on the cluster's address (default 6443; 0 picks one). */
   apiPort?: number;
+  /** The cluster DNS on 127.O.0.10: its port (default 53) and the federation whose names it answers. */
+  dns?: ClusterDnsOptions;
+  /** The region of another cluster of the world (orders ClusterSetIP endpoints by locality). */
+  regionOf?: (cluster: string) => string | undefined;
 }
 
 export type ClusterState = 'stopped' | 'running' | 'isolated';
@@ -49,6 +56,7 @@ export class SimulatedCluster {
   readonly timing: Timing;
   private server: ApiServer | undefined;
   private components: ClusterComponent[] = [];
+  private dns: ClusterDns | undefined;
   private _state: ClusterState = 'stopped';
 
   constructor(
@@ -74,6 +82,11 @@ export class SimulatedCluster {
 
   get url(): string {
     return `https://${this.addresses.apiServer()}:${this.server?.port ?? this.opts.apiPort ?? API_SERVER_PORT}`;
+  }
+
+  /** Where the cluster DNS answers (UDP and TCP), while the cluster runs and it could listen. */
+  get dnsAddress(): { host: string; port: number } | undefined {
+    return this.dns?.address;
   }
 
   /** Starts the API server and every component; state from an earlier run is picked up. */
@@ -118,6 +131,8 @@ export class SimulatedCluster {
       new EndpointSliceController(runtime),
       new LoadBalancerController(runtime),
       new IngressController(runtime),
+      new ClusterSetIpController(runtime, this.opts.regionOf),
+      (this.dns = new ClusterDns(runtime, this.opts.dns)),
     ];
     for (const c of this.components) await c.start();
     this._state = 'running';
@@ -128,6 +143,7 @@ export class SimulatedCluster {
     if (this._state === 'stopped') return;
     for (const c of [...this.components].reverse()) await c.stop();
     this.components = [];
+    this.dns = undefined;
     await this.server?.close();
     this.server = undefined;
     this._state = 'stopped';

@@ -33,7 +33,7 @@ import { SERVICES } from '../client.js';
 import { Controller, keyOf, splitKey } from '../controller.js';
 import type { ClusterRuntime } from '../runtime.js';
 import { ClientAffinity, findServicePort, pickForService, readyBackends, RoundRobin } from './backends.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { listenFailure, startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 export const LOAD_BALANCER_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
 const MANAGER = 'service-controller';
@@ -183,10 +183,7 @@ export class LoadBalancerController extends Controller {
         delete l.error;
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        const why =
-          err.code === 'EACCES'
-            ? `cannot listen on ${lb.ip}:${port}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; run the playground as root or use a port >= 1024)`
-            : `cannot listen on ${lb.ip}:${port}: ${err.code ?? err.message}`;
+        const why = listenFailure(err, `${lb.ip}:${port}`);
         errors.push(why);
         if (l.error !== why) {
           l.error = why;

@@ -64,6 +64,13 @@ const reset = (s: Socket) => {
   }
 };
 
+/** Why a proxy could not listen on `address` (ip:port), for logs and events. */
+export function listenFailure(err: NodeJS.ErrnoException, address: string): string {
+  return err.code === 'EACCES'
+    ? `cannot listen on ${address}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; run the playground as root or use a port >= 1024)`
+    : `cannot listen on ${address}: ${err.code ?? err.message}`;
+}
+
 export function startTcpProxy(opts: TcpProxyOptions): Promise<TcpProxy> {
   const clients = new Set<Socket>();
   const upstreams = new Set<Socket>();
