@@ -134,12 +134,21 @@ interface Invocation extends Target {
 
 const SCALE_KIND: GroupVersionKind = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 
+/** A subresource with an object of its own kind (pods/binding, pods/eviction, serviceaccounts/token, namespaces/finalize). */
+const customSubresource = (t: ResourceType, sub: string) => (sub === '' || sub === 'status' || sub === 'scale' ? undefined : t.subresources.custom?.[sub]);
+
 function targetOf(type: ResourceType, version: ServedVersion, subresource: string): Target {
+  const custom = customSubresource(type, subresource);
   return {
     type,
     version,
     resource: { group: type.group, version: version.name, resource: type.resource },
-    kind: subresource === 'scale' ? SCALE_KIND : { group: type.group, version: version.name, kind: type.kind },
+    kind:
+      subresource === 'scale'
+        ? SCALE_KIND
+        : custom
+          ? { group: custom.group ?? type.group, version: custom.version ?? version.name, kind: custom.kind }
+          : { group: type.group, version: version.name, kind: type.kind },
   };
 }
 
@@ -174,6 +183,8 @@ function requestNamespace(a: AdmissionAttributes): string {
 function versioned(t: Target, obj: KObject | undefined, subresource: string): KObject | undefined {
   if (!obj) return undefined;
   if (subresource === 'scale' && t.type.subresources.scale) return toScale(t.type, obj);
+  // A custom subresource's object is its own kind, sent as the request carried it.
+  if (customSubresource(t.type, subresource)) return deepClone(obj);
   return deepClone(fromStorage(t.version, deepClone(obj)));
 }
 
@@ -361,6 +372,7 @@ export class WebhookDispatcher {
       const changed = !deepEqual(before, patched);
       return { object: changed ? applyScale(inv.type, object, patched as KObject) : object, changed };
     }
+    if (customSubresource(inv.type, sub)) return { object: patched as KObject, changed: !deepEqual(before, patched) };
     // Decoded like a request body (unknown fields dropped) and defaulted again, as upstream does.
     const report: DecodeReport = { unknownFields: [], errors: [] };
     const decoded = decodeValue(patched, inv.version.schema, inv.type.schemas, { typeErrors: inv.type.builtin }, report) as KObject;

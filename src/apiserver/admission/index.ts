@@ -2,7 +2,7 @@
  * Admission webhooks in the REST operations: `admitMutating` right before validation (after the
  * in-process AdmissionPlugins' mutateCreate), `admitValidating` after validation and before
  * storage, on create, update (patch and apply go through update), delete and the status and
- * scale subresources.
+ * scale subresources; `admitSubresource` for the objects of custom subresources.
  *
  * On CREATE a mutating webhook sees the object as kube-apiserver shows it before storage sets
  * server fields: without uid, creationTimestamp and generation, and without the generated name
@@ -86,8 +86,22 @@ export async function admitValidating(api: Api, ctx: RestContext, r: AdmissionRe
   await webhookDispatcher(api).validate(attributes(ctx, r));
 }
 
+/**
+ * A custom subresource's own object (a Binding, an Eviction, a TokenRequest; the Namespace of
+ * namespaces/finalize): mutating then validating webhooks; returns the object to go on with.
+ */
+export async function admitSubresource(api: Api, ctx: RestContext, r: AdmissionRequestInfo & { subresource: string; object: KObject }): Promise<KObject> {
+  const mutating = configuredWebhooks(api, true).length > 0;
+  const validating = configuredWebhooks(api, false).length > 0;
+  let object = r.object;
+  if (mutating) object = (await webhookDispatcher(api).mutate(attributes(ctx, r))) ?? object;
+  if (validating) await webhookDispatcher(api).validate(attributes(ctx, { ...r, object }));
+  return object;
+}
+
 /** DELETE: mutating webhooks (which cannot change anything: there is no new object), then validating ones. */
 export async function admitDelete(api: Api, ctx: RestContext, r: AdmissionRequestInfo): Promise<void> {
+  if (ctx.withoutWebhooks) return;
   const mutating = configuredWebhooks(api, true).length > 0;
   const validating = configuredWebhooks(api, false).length > 0;
   if (!mutating && !validating) return;

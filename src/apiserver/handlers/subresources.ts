@@ -17,6 +17,7 @@ import { parseBody } from '../rest/decode-body.js';
 import { bindPod } from '../rest/binding.js';
 import { deleteObject } from '../rest/delete.js';
 import { fromStorage } from '../rest/prepare.js';
+import { admitSubresource, createOptions, updateOptions } from '../admission/index.js';
 import { decodePodLogOptions, validatePodLogOptions } from './pod-log-options.js';
 import type { SubresourceHandler, SubresourceRequest } from './resource.js';
 
@@ -31,6 +32,10 @@ async function readTyped(r: SubresourceRequest, definition: string, kind: string
   return obj;
 }
 
+/** Admission webhooks for the subresource's own object (CREATE of a Binding, Eviction or TokenRequest). */
+const admitCreate = (r: SubresourceRequest, sub: string, object: KObject): Promise<KObject> =>
+  admitSubresource(r.api, r.ctx, { operation: 'CREATE', type: r.type, version: r.version, subresource: sub, namespace: r.namespace, name: r.name, object, options: createOptions(r.ctx) });
+
 function current(r: SubresourceRequest): KObject {
   const c = r.api.store.get(r.type, r.namespace, r.name);
   if (!c) throw notFound(groupResource(r.type), r.name);
@@ -41,7 +46,7 @@ export function serviceAccountToken(tokens: ServiceAccountTokens): SubresourceHa
   return async (r) => {
     if (r.verb !== 'create') throw methodNotSupported(groupResource(r.type), r.verb);
     const sa = current(r);
-    const tr = await readTyped(r, 'io.k8s.api.authentication.v1.TokenRequest', 'TokenRequest');
+    const tr = await admitCreate(r, 'token', await readTyped(r, 'io.k8s.api.authentication.v1.TokenRequest', 'TokenRequest'));
     const spec = tr.spec ?? {};
     const expirationSeconds: number = spec.expirationSeconds ?? 3600;
     if (expirationSeconds < 600) {
@@ -84,8 +89,11 @@ export const namespaceFinalize: SubresourceHandler = async (r) => {
     const rv = body.metadata?.resourceVersion;
     if (rv && Number(rv) !== c.revision) throw conflict(groupResource(r.type), r.name, 'the object has been modified; please apply your changes to the latest version and try again');
     const obj = c.clone();
-    const finalizers: string[] = body.spec?.finalizers ?? [];
-    obj.spec = { ...(obj.spec ?? {}) };
+    obj.spec = { ...(obj.spec ?? {}), finalizers: body.spec?.finalizers ?? [] };
+    const admitted = await admitSubresource(r.api, r.ctx, {
+      operation: 'UPDATE', type: r.type, version: r.version, subresource: 'finalize', namespace: '', name: r.name, object: obj, oldObject: c.obj, options: updateOptions(r.ctx),
+    });
+    const finalizers: string[] = admitted.spec?.finalizers ?? [];
     if (finalizers.length) obj.spec.finalizers = finalizers;
     else delete obj.spec.finalizers;
     try {
@@ -105,7 +113,7 @@ export const namespaceFinalize: SubresourceHandler = async (r) => {
 /** POST pods/{name}/binding: assigns the pod to a node exactly once. */
 export const podBinding: SubresourceHandler = async (r) => {
   if (r.verb !== 'create') throw methodNotSupported(groupResource(r.type), r.verb);
-  const binding = await readTyped(r, 'io.k8s.api.core.v1.Binding', 'Binding');
+  const binding = await admitCreate(r, 'binding', await readTyped(r, 'io.k8s.api.core.v1.Binding', 'Binding'));
   const node = binding.target?.name;
   if (!node) throw invalidError('Binding', '', r.name, [required('target.name')]);
   if (binding.target?.kind && binding.target.kind !== 'Node') {
@@ -118,8 +126,9 @@ export const podBinding: SubresourceHandler = async (r) => {
 /** POST pods/{name}/eviction: a graceful delete (PodDisruptionBudgets are not enforced). */
 export const podEviction: SubresourceHandler = async (r) => {
   if (r.verb !== 'create') throw methodNotSupported(groupResource(r.type), r.verb);
-  const ev = await readTyped(r, 'io.k8s.api.policy.v1.Eviction', 'Eviction');
-  await deleteObject(r.api, r.type, r.namespace, r.name, ev.deleteOptions ?? {}, r.ctx);
+  const ev = await admitCreate(r, 'eviction', await readTyped(r, 'io.k8s.api.policy.v1.Eviction', 'Eviction'));
+  // The eviction deletes its pod without admission of its own, as kube-apiserver's eviction does.
+  await deleteObject(r.api, r.type, r.namespace, r.name, ev.deleteOptions ?? {}, { ...r.ctx, withoutWebhooks: true });
   return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
 };
 

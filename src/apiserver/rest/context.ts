@@ -21,6 +21,8 @@ export interface RestContext {
   fieldValidation: FieldValidation;
   /** Warnings for the response's Warning headers. */
   warnings: string[];
+  /** A write kube-apiserver makes without admission webhooks (an eviction's delete of its pod). */
+  withoutWebhooks?: boolean;
 }
 
 export interface Api {
