@@ -9,10 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import client from 'prom-client';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import type { KObject } from '../apis/object.js';
 import { loadOrCreatePki, type Pki } from '../pki/store.js';
-import { SqliteBackend } from '../storage/sqlite.js';
+import type { StorageBackend } from '../storage/backend.js';
+import { describeStorage, openStorage, type StorageConfig } from '../storage/open.js';
 import { ObjectStore } from '../storage/object-store.js';
 import { WatchCache } from '../storage/watch-cache.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -31,7 +32,7 @@ import { handleResource, type SubresourceHandler } from './handlers/resource.js'
 import { answerReview } from './handlers/reviews.js';
 import { namespaceFinalize, podBinding, podEviction, podLog, serviceAccountToken, type PodLogSource } from './handlers/subresources.js';
 import { readBody } from './http/body.js';
-import { LongRunningRequests } from './http/longrunning-metrics.js';
+import { ApiServerMetrics } from './http/metrics.js';
 import { parseAccept, setWarnings, writeJsonText, writeObject, writeStatus } from './http/respond.js';
 import { OpenAPIDocuments } from './openapi/documents.js';
 import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/v2-protobuf.js';
@@ -62,6 +63,8 @@ export interface ApiServerOptions {
   serviceRanges?: ServiceRanges;
   /** 'full' (default) survives power loss; 'normal' survives process crashes. */
   storageSync?: 'full' | 'normal';
+  /** Where state lives: embedded SQLite in dataDir (default) or etcd (shared by several API servers). */
+  storage?: StorageConfig;
   /** Recent events kept for watch resumption. */
   historySize?: number;
   bookmarkIntervalMs?: number;
@@ -75,6 +78,8 @@ export interface ApiServerOptions {
   admission?: AdmissionPlugin[];
   /** Whether to run the namespace controller's default ServiceAccount creation. */
   defaultServiceAccounts?: boolean;
+  /** The registry /metrics serves (default: the server's own); the control plane adds its controllers' metrics to it. */
+  metricsRegistry?: MetricsRegistry;
 }
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
@@ -85,7 +90,7 @@ export class ApiServer {
   readonly log: Logger;
   private server!: Server;
   private pki!: Pki;
-  private backend!: SqliteBackend;
+  private backend!: StorageBackend;
   private cache!: WatchCache;
   private authenticator!: Authenticator;
   private authorizer!: RbacAuthorizer;
@@ -97,10 +102,7 @@ export class ApiServer {
   private namespaces!: NamespaceLifecycle;
   private crds!: CrdController;
   private readonly subresources = new Map<string, SubresourceHandler>();
-  private readonly metrics = new client.Registry();
-  private requestCounter!: client.Counter;
-  private requestDuration!: client.Histogram;
-  private longRunning!: LongRunningRequests;
+  private metrics!: ApiServerMetrics;
   private ready = false;
   private readonly sockets = new Set<import('node:stream').Duplex>();
   port = 0;
@@ -147,8 +149,11 @@ export class ApiServer {
     const o = this.opts;
     const bind = o.bindAddress ?? '127.0.0.1';
     this.pki = await loadOrCreatePki(join(o.dataDir, 'pki'), { hosts: [bind, ...(o.hosts ?? [])].filter((h) => h !== '0.0.0.0') });
-    this.backend = new SqliteBackend(join(o.dataDir, 'state.db'), { sync: o.storageSync ?? 'full' });
-    this.cache = new WatchCache(this.backend, { historySize: o.historySize ?? 20_000 });
+    this.backend = await openStorage(o.storage, o.dataDir, o.storageSync ?? 'full', this.log);
+    this.cache = new WatchCache(this.backend, {
+      historySize: o.historySize ?? 20_000,
+      onRelist: (err, revision) => this.log.warn({ err: err.message, revision }, 'watch cache relisted from storage'),
+    });
     await this.cache.start();
     (this.api as { store: ObjectStore }).store = new ObjectStore(this.backend, this.cache);
 
@@ -215,7 +220,7 @@ export class ApiServer {
     this.namespaces.start();
     this.crds.start();
     this.ready = true;
-    this.log.info({ url: this.url, dataDir: o.dataDir }, 'API server listening');
+    this.log.info({ url: this.url, dataDir: o.dataDir, storage: describeStorage(o.storage, o.dataDir) }, 'API server listening');
   }
 
   private listen(port: number): Promise<void> {
@@ -264,39 +269,23 @@ export class ApiServer {
     await Promise.all([this.gc.idle(), this.namespaces.idle(), this.crds.idle()]);
   }
 
+  /** kube-apiserver's metrics (http/metrics.ts); stored objects are counted per resource in the watch cache. */
   private initMetrics(): void {
-    this.requestCounter = new client.Counter({
-      name: 'apiserver_request_total',
-      help: 'Requests by verb, resource and HTTP code.',
-      labelNames: ['verb', 'group', 'resource', 'code'],
-      registers: [this.metrics],
-    });
-    this.requestDuration = new client.Histogram({
-      name: 'apiserver_request_duration_seconds',
-      help: 'Request latency by verb and resource (watches excluded).',
-      labelNames: ['verb', 'resource'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [this.metrics],
-    });
-    this.longRunning = new LongRunningRequests(this.metrics);
-    const cache = () => this.cache;
-    new client.Gauge({
-      name: 'apiserver_storage_revision',
-      help: 'Current storage revision.',
-      registers: [this.metrics],
-      collect() {
-        this.set(cache().currentRevision());
-      },
+    this.metrics = new ApiServerMetrics(this.opts.metricsRegistry, {
+      revision: () => this.cache.currentRevision(),
+      objectCounts: () => this.registry.all().flatMap((t) => (t.verbs.includes('list') && this.registry.storageOwner(t.storagePrefix) === t ? [{ group: t.group, resource: t.resource, count: this.cache.count(t.storagePrefix) }] : [])),
     });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     let info: RequestInfo | undefined;
+    let query: URLSearchParams | undefined;
+    let inflight: (() => void) | undefined;
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
       const path = decodedPath(url.pathname);
-      const query = url.searchParams;
+      query = url.searchParams;
       let user: UserInfo | null = await this.authenticator.authenticate(req);
       if (!user) {
         if (!PUBLIC_PATHS.has(path) && !path.startsWith('/healthz/') && !path.startsWith('/livez/') && !path.startsWith('/readyz/')) {
@@ -306,6 +295,7 @@ export class ApiServer {
       }
       if (user.username !== 'system:anonymous') user = impersonatedUser(req.headers, user, this.authorizer);
       info = parseRequestInfo(req.method ?? 'GET', path, query);
+      inflight = this.metrics.begin(info, res);
       if (user.username !== 'system:anonymous') this.authorize(user, info);
       if (info.isResourceRequest) await this.handleResourceRequest(req, res, info, query, user);
       else await this.handleNonResource(req, res, path, query);
@@ -317,11 +307,8 @@ export class ApiServer {
     } finally {
       // A body nobody read (e.g. on a GET) must not be parsed as the next request on this connection.
       if (!req.readableEnded) req.resume();
-      if (info?.verb !== 'watch') {
-        const resource = info?.resource ?? '';
-        this.requestCounter.inc({ verb: info?.verb ?? req.method ?? '', group: info?.apiGroup ?? '', resource, code: String(res.statusCode) });
-        this.requestDuration.observe({ verb: info?.verb ?? '', resource }, Number(process.hrtime.bigint() - started) / 1e9);
-      }
+      inflight?.();
+      this.metrics.record(req, res, info, query, started);
     }
   }
 
@@ -379,20 +366,15 @@ export class ApiServer {
       user,
       resolved,
     );
-    if (info.verb === 'watch') this.longRunning.trackWatch(info, query, res);
+    if (info.verb === 'watch') this.metrics.longRunning.trackWatch(info, query, res);
   }
 
   private async handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     const accept = parseAccept(req.headers.accept);
     const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-    if (p === '/healthz' || p === '/livez' || p === '/readyz' || /^\/(healthz|livez|readyz)\//.test(p)) return this.health(res, p, query);
+    if (p === '/healthz' || p === '/livez' || p === '/readyz' || /^\/(healthz|livez|readyz)\//.test(p)) return await this.health(res, p, query);
     if (p === '/version') return writeObject(res, 200, this.version());
-    if (p === '/metrics') {
-      const text = await this.metrics.metrics();
-      res.writeHead(200, { 'Content-Type': this.metrics.contentType });
-      res.end(text);
-      return;
-    }
+    if (p === '/metrics') return this.metrics.serve(res);
     if (p === '/api' || p === '/apis') {
       const agg = aggregatedDiscoveryVersion(accept);
       if (agg) {
@@ -447,10 +429,14 @@ export class ApiServer {
     throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   }
 
-  private health(res: ServerResponse, path: string, query: URLSearchParams): void {
+  private async health(res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    // Storage answers (kube-apiserver's etcd check); not part of liveness, so replicas are not restarted while etcd is down.
+    const storage = this.ready && this.backend.health && !path.startsWith('/livez') ? await this.backend.health() : { ok: this.ready };
+    if (!storage.ok && storage.reason) this.log.warn({ reason: storage.reason }, `${path}: storage check failed`);
+    const reasons = new Map<string, string>(storage.reason ? [['etcd', storage.reason]] : []);
     const checks: [string, boolean][] = [
       ['ping', true],
-      ['etcd', this.ready],
+      ['etcd', storage.ok],
       ['poststarthook/start-apiextensions-controllers', this.ready],
       ['poststarthook/bootstrap-controller', this.ready],
     ];
@@ -461,7 +447,7 @@ export class ApiServer {
     const kind = path.slice(1).split('/')[0];
     let body = ok ? 'ok' : `[-]${relevant.find(([, v]) => !v)![0]} failed: reason withheld\n${kind} check failed`;
     if (query.has('verbose')) {
-      body = relevant.map(([n, v]) => `[${v ? '+' : '-'}]${n} ${v ? 'ok' : 'failed'}`).join('\n') + `\n${kind} check ${ok ? 'passed' : 'failed'}\n`;
+      body = relevant.map(([n, v]) => `[${v ? '+' : '-'}]${n} ${v ? 'ok' : `failed${reasons.has(n) ? `: ${reasons.get(n)}` : ''}`}`).join('\n') + `\n${kind} check ${ok ? 'passed' : 'failed'}\n`;
     }
     res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
     res.end(body);

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { KObject } from '../apis/object.js';
 import type { KubeClient } from './client/kube-client.js';
+import type { FederationMetrics } from './metrics.js';
 import type { Taint } from './planning/scheduling-types.js';
 import type { FederatedTypeInfo } from './types.js';
 
@@ -105,4 +106,6 @@ export interface FederationContext {
   log: Logger;
   /** Field manager and user agent for writes: "kubefed-controller-manager". */
   fieldManager: string;
+  /** The controllers' metrics (work queues, propagation latency). */
+  metrics?: FederationMetrics;
 }

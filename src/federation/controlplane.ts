@@ -18,6 +18,7 @@ import { installFederation, type FederationSettings } from './install.js';
 import { LeaderElector } from './leader-election.js';
 import { KUBEFED_NAMESPACE } from './crds/federation-crds.js';
 import { installMcs } from './mcs/install.js';
+import { FederationMetrics } from './metrics.js';
 import { McsController, type McsControllerOptions } from './mcs/mcs-controller.js';
 import { SyncController } from './propagation/sync-controller.js';
 import { GatewayStatusController } from './traffic/gateway-status-controller.js';
@@ -177,6 +178,8 @@ export class ControlPlane {
     readonly clusters: ClusterController,
     private readonly propagation: LeaderGroup<PropagationControllers>,
     private readonly traffic: LeaderGroup<TrafficControllers>,
+    /** The controllers' metrics, served with the API server's at its /metrics. */
+    readonly metrics: FederationMetrics,
   ) {}
 
   /** Whether this replica runs the propagation controllers, and the traffic controllers. */
@@ -218,7 +221,9 @@ export class ControlPlane {
   static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
     const log = o.logger;
     let propagation: LeaderGroup<PropagationControllers> | undefined;
+    const metrics = new FederationMetrics();
     const server = await ApiServer.start({
+      metricsRegistry: metrics.registry,
       dataDir: join(o.dataDir, 'apiserver'),
       port: o.port ?? 0,
       ...(o.bindAddress ? { bindAddress: o.bindAddress } : {}),
@@ -229,27 +234,28 @@ export class ControlPlane {
       admission: [federationAdmission({ propagated: (type, obj) => propagation?.current?.sync.propagates(type.group, type.kind, obj) ?? false })],
     });
     const creds = server.adminCredentials;
-    const client = new KubeClient(kubeConfigFor('federation', { server: server.url, caPem: server.caPem, certPem: creds.certPem, keyPem: creds.keyPem }), { maxInFlight: 64, userAgent: FIELD_MANAGER });
+    const client = new KubeClient(kubeConfigFor('federation', { server: server.url, caPem: server.caPem, certPem: creds.certPem, keyPem: creds.keyPem }), { maxInFlight: 64, userAgent: FIELD_MANAGER, onResponse: metrics.clientObserver(server.url) });
     let types: TypeConfigController | undefined;
     let clusters: ClusterController | undefined;
     try {
       await installFederation(client, o);
       await installMcs(client);
-      types = new TypeConfigController({ federation: client, log: log.child({ controller: 'typeconfig' }) });
+      types = new TypeConfigController({ federation: client, log: log.child({ controller: 'typeconfig' }), metrics });
       await types.start();
       const registry = types;
       const writer = () => propagation?.leading ?? false;
-      const members = (clusters = new ClusterController({ federation: client, log: log.child({ controller: 'cluster' }), writer, ...(o.clusterHealth ?? {}) }));
+      const members = (clusters = new ClusterController({ federation: client, log: log.child({ controller: 'cluster' }), writer, metrics, ...(o.clusterHealth ?? {}) }));
+      metrics.watchMembers(members);
       await members.start();
       propagation = new LeaderGroup<PropagationControllers>(
         PROPAGATION_LEASE,
         async () => {
-          const access = new MemberAccessController({ federation: client, members, types: registry, log: log.child({ controller: 'member-access' }), fieldManager: FIELD_MANAGER });
+          const access = new MemberAccessController({ federation: client, members, types: registry, log: log.child({ controller: 'member-access' }), fieldManager: FIELD_MANAGER, metrics });
           access.start();
           const scheduler = new PlannerScheduler({ federation: client, members, log: log.child({ controller: 'scheduler' }), fieldManager: FIELD_MANAGER, ...(o.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: o.unschedulableAfterMs } : {}), ...(o.scheduling ? { settings: o.scheduling } : {}) });
           await scheduler.start();
           const sync = new SyncController(
-            { federation: client, members, types: registry, log: log.child({ controller: 'sync' }), fieldManager: FIELD_MANAGER },
+            { federation: client, members, types: registry, log: log.child({ controller: 'sync' }), fieldManager: FIELD_MANAGER, metrics },
             { scheduler, access, workers: o.workers ?? 32, adoptResources: o.adoptResources ?? true, ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}) },
           );
           await sync.start();
@@ -262,22 +268,23 @@ export class ControlPlane {
         },
         log.child({ component: 'leader-election' }),
         (leading) => {
+          metrics.setLeader(PROPAGATION_LEASE, leading);
           if (leading) members.writerChanged();
         },
       );
       const traffic = new LeaderGroup<TrafficControllers>(
         TRAFFIC_LEASE,
         async () => {
-          const shards = new ShardController({ federation: client, members, log: log.child({ controller: 'shards' }), fieldManager: FIELD_MANAGER });
+          const shards = new ShardController({ federation: client, members, log: log.child({ controller: 'shards' }), fieldManager: FIELD_MANAGER, metrics });
           await shards.start();
-          const ingresses = new GlobalIngressController({ federation: client, members, log: log.child({ controller: 'global-ingress' }), fieldManager: FIELD_MANAGER });
+          const ingresses = new GlobalIngressController({ federation: client, members, log: log.child({ controller: 'global-ingress' }), fieldManager: FIELD_MANAGER, metrics });
           await ingresses.start();
-          const gateways = new GatewayStatusController({ federation: client, log: log.child({ controller: 'gateway-status' }), fieldManager: FIELD_MANAGER });
+          const gateways = new GatewayStatusController({ federation: client, log: log.child({ controller: 'gateway-status' }), fieldManager: FIELD_MANAGER, metrics });
           await gateways.start();
-          const dns = new DnsController({ federation: client, log: log.child({ controller: 'dns' }), fieldManager: FIELD_MANAGER });
+          const dns = new DnsController({ federation: client, log: log.child({ controller: 'dns' }), fieldManager: FIELD_MANAGER, metrics });
           await dns.start();
           const endpointTimeoutMs = o.mcs?.endpointTimeoutMs ?? (o.scheduling?.defaultTolerationSeconds ?? DEFAULT_SCHEDULING_SETTINGS.defaultTolerationSeconds) * 1000;
-          const mcs = new McsController({ federation: client, members, log: log.child({ controller: 'mcs' }), fieldManager: FIELD_MANAGER, ...o.mcs, endpointTimeoutMs });
+          const mcs = new McsController({ federation: client, members, log: log.child({ controller: 'mcs' }), fieldManager: FIELD_MANAGER, metrics, ...o.mcs, endpointTimeoutMs });
           await mcs.start();
           return { shards, ingresses, gateways, dns, mcs };
         },
@@ -289,7 +296,11 @@ export class ControlPlane {
           await c.shards.stop();
         },
         log.child({ component: 'leader-election' }),
+        (leading) => metrics.setLeader(TRAFFIC_LEASE, leading),
       );
+      // leader_election_master_status: 0 for a standby until it leads.
+      metrics.setLeader(PROPAGATION_LEASE, false);
+      metrics.setLeader(TRAFFIC_LEASE, false);
       const election = o.leaderElection ?? {};
       if (election.enabled === false) {
         await propagation.startAlone();
@@ -302,7 +313,7 @@ export class ControlPlane {
         const wait = (election.retryPeriodMs ?? 2_000) * 2;
         await Promise.all([propagation.waitLeading(wait), traffic.waitLeading(wait)]);
       }
-      return new ControlPlane(server, client, types, members, propagation, traffic);
+      return new ControlPlane(server, client, types, members, propagation, traffic, metrics);
     } catch (e) {
       await propagation?.stop().catch(() => undefined);
       await clusters?.stop().catch(() => undefined);

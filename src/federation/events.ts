@@ -31,6 +31,8 @@ export class EventRecorder {
       lastTimestamp: now,
       count: 1,
     };
+    // One log line per notable action: what the event says, at warn for warnings.
+    this.log[type === 'Warning' ? 'warn' : 'info']({ object: `${obj.kind ?? ''} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name ?? ''}`, reason }, event.message as string);
     // Not awaited: a sync does not wait for (or fail on) its events.
     this.client.create(event).catch((err: unknown) => this.log.debug({ err: String(err), reason }, 'event not recorded'));
   }

@@ -22,7 +22,7 @@ import type { MemberRegistry, TypeRegistry } from '../context.js';
 import { CORE_API_VERSION, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
 import { SERVICE_EXPORT_CRD, SERVICE_IMPORT_CRD } from '../crds/mcs-crds.js';
 import type { FederatedTypeInfo } from '../types.js';
-import { WorkQueue } from '../../util/work-queue.js';
+import { WorkQueue, type WorkQueueMetricsProvider } from '../../util/work-queue.js';
 
 export const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
 
@@ -117,6 +117,8 @@ export interface MemberAccessOptions {
   /** How often each cluster's role is checked for drift. Default 5 min. */
   resyncMs?: number;
   fieldManager?: string;
+  /** Where the work queue's metrics go. */
+  metrics?: WorkQueueMetricsProvider;
 }
 
 /** What is known of one cluster's role. */
@@ -145,12 +147,16 @@ export class MemberAccessController {
     this.o = o;
     this.namespace = o.namespace ?? KUBEFED_NAMESPACE;
     this.clusterQueue = new WorkQueue((c) => this.reconcile(c), {
+      name: 'member-access',
+      metrics: o.metrics,
       concurrency: 8,
       baseDelayMs: 500,
       maxDelayMs: 60_000,
       onError: (c, err) => o.log.warn({ cluster: c, err: errText(err) }, 'updating the member role failed; retrying'),
     });
     this.statusQueue = new WorkQueue((name) => this.writeStatus(name), {
+      name: 'member-access-status',
+      metrics: o.metrics,
       concurrency: 2,
       baseDelayMs: 200,
       onError: (name, err) => o.log.debug({ ftc: name, err: errText(err) }, 'writing FederatedTypeConfig status failed; retrying'),

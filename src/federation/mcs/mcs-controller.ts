@@ -34,7 +34,7 @@ import type { MemberCluster, MemberRegistry } from '../context.js';
 import { CORE_API_VERSION } from '../crds/federation-crds.js';
 import { MCS_API_VERSION } from '../crds/mcs-crds.js';
 import { MANAGED_BY_LABEL, MCS_SERVICE_NAME_LABEL, MCS_SOURCE_CLUSTER_LABEL, SERVICE_NAME_LABEL } from '../traffic/shards.js';
-import { WorkQueue } from '../../util/work-queue.js';
+import { WorkQueue, type WorkQueueMetricsProvider } from '../../util/work-queue.js';
 import { allocateIP, CLUSTERSET_IP_CIDR_ANNOTATION, clusterSetIPRange, DEFAULT_CLUSTERSET_IP_RANGE, ipv4ToNumber } from './clusterset-ip.js';
 import { IMPORT_MANAGED_BY_LABEL, MCS_MANAGER, ownedBy, serviceImport, sliceView, sourceSlices } from './import-slices.js';
 import { ensureMcsCrds } from './install.js';
@@ -44,6 +44,8 @@ const SLICES = 'discovery.k8s.io/v1';
 
 export interface McsControllerOptions {
   federation: KubeClient;
+  /** Where the work queues' metrics go. */
+  metrics?: WorkQueueMetricsProvider;
   members: MemberRegistry;
   log: Logger;
   fieldManager: string;
@@ -89,12 +91,16 @@ export class McsController {
     this.timeoutMs = o.endpointTimeoutMs ?? 30_000;
     this.startupGraceMs = o.startupGraceMs ?? 30_000;
     this.queue = new WorkQueue((k) => this.sync(k), {
+      name: 'mcs',
+      metrics: o.metrics,
       concurrency: 8,
       baseDelayMs: 200,
       maxDelayMs: 10_000,
       onError: (k, err) => o.log.debug({ service: k, err: errText(err) }, 'syncing the multi-cluster service failed; retrying'),
     });
     this.crdQueue = new WorkQueue((c) => this.installCrds(c), {
+      name: 'mcs-crds',
+      metrics: o.metrics,
       concurrency: 4,
       baseDelayMs: 500,
       maxDelayMs: 30_000,

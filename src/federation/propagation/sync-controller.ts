@@ -103,6 +103,8 @@ export class SyncController {
     private readonly opts: SyncControllerOptions = {},
   ) {
     this.queue = new WorkQueue((k) => this.sync(k), {
+      name: 'sync',
+      metrics: ctx.metrics,
       concurrency: opts.workers ?? 16,
       baseDelayMs: 200,
       maxDelayMs: 30_000,
@@ -193,6 +195,7 @@ export class SyncController {
     const w: TypeWatch = { type };
     this.watches.set(type.name, w);
     const enqueue = (obj: KObject, federated: boolean) => {
+      this.ctx.metrics?.propagation.observed(obj);
       if (federated) {
         const t = targetOfFederated(type, obj);
         // A workload's dependencies learn where it goes before it is synced.
@@ -215,6 +218,7 @@ export class SyncController {
           inf.on('delete', (o: KObject) => {
             if (o.metadata?.uid) this.ownWrites.delete(o.metadata.uid);
             enqueue(o, federated);
+            this.ctx.metrics?.propagation.forget(o);
           });
           // Our own finalizer patch coming back changes nothing the sync that made it did not know.
           inf.on('update', (o: KObject) => {
@@ -529,11 +533,10 @@ export class SyncController {
       replicas = typeof cur?.spec?.replicas === 'number' ? cur.spec.replicas : cur ? undefined : 0;
     }
     const hash = intentHash(intent, cluster, replicas);
-    const ok = (member: KObject, action?: ClusterOutcome['action']): ClusterOutcome => ({
-      result: { cluster, status: 'Ok', member },
-      record: { name: cluster, version: memberVersion(member), hash, status: 'Ok' },
-      ...(action ? { action } : {}),
-    });
+    const ok = (member: KObject, action?: ClusterOutcome['action']): ClusterOutcome => {
+      if (action) this.ctx.metrics?.propagation.written(type.name, intent.source, cluster);
+      return { result: { cluster, status: 'Ok', member }, record: { name: cluster, version: memberVersion(member), hash, status: 'Ok' }, ...(action ? { action } : {}) };
+    };
     const fail = (status: string, e: unknown, member?: KObject): ClusterOutcome => ({
       result: { cluster, status, message: errText(e), ...(member ? { member } : {}) },
       record: { ...(keep ?? { name: cluster }), status, message: errText(e) },

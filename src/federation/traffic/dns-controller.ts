@@ -14,7 +14,7 @@ import { DNS_ANNOTATION } from '../propagation/intent.js';
 import { federationRecords, hasFederationDns, serviceNames, type ShardHealth } from '../../dns/federation-records.js';
 import { FederationDnsSource } from '../../dns/federation-source.js';
 import type { DnsRecord } from '../../dns/zone.js';
-import { WorkQueue } from '../../util/work-queue.js';
+import { WorkQueue, type WorkQueueMetricsProvider } from '../../util/work-queue.js';
 
 const MANAGED = { 'app.kubernetes.io/managed-by': 'kubefed' };
 
@@ -52,9 +52,9 @@ export class DnsController {
   private wanted = new Map<string, { records: DnsRecord[]; shards: ShardHealth[] }>();
   private stopped = false;
 
-  constructor(private readonly o: { federation: KubeClient; log: Logger; fieldManager: string }) {
+  constructor(private readonly o: { federation: KubeClient; log: Logger; fieldManager: string; metrics?: WorkQueueMetricsProvider }) {
     this.source = new FederationDnsSource({ client: o.federation, log: o.log });
-    this.queue = new WorkQueue((k) => this.sync(k), { concurrency: 4, baseDelayMs: 250, onError: (k, err) => o.log.debug({ service: k, err: errText(err) }, 'publishing DNS records failed; retrying') });
+    this.queue = new WorkQueue((k) => this.sync(k), { name: 'dns', metrics: o.metrics, concurrency: 4, baseDelayMs: 250, onError: (k, err) => o.log.debug({ service: k, err: errText(err) }, 'publishing DNS records failed; retrying') });
   }
 
   async start(): Promise<void> {

@@ -18,11 +18,13 @@ import { KubeApiError, type KubeClient } from '../client/kube-client.js';
 import { TrafficSource } from '../../traffic/config/source.js';
 import type { Compiled } from '../../traffic/config/compile.js';
 import type { Condition } from '../../traffic/config/gateway.js';
-import { WorkQueue } from '../../util/work-queue.js';
+import { WorkQueue, type WorkQueueMetricsProvider } from '../../util/work-queue.js';
 import { GATEWAY_API_VERSION, GLOBAL_GATEWAY_CONTROLLER } from '../crds/gateway-api-crds.js';
 
 export interface GatewayStatusControllerOptions {
   federation: KubeClient;
+  /** Where the work queues' metrics go. */
+  metrics?: WorkQueueMetricsProvider;
   log: Logger;
   fieldManager: string;
   /** Namespace of the traffic settings (default kube-federation-system). */
@@ -72,6 +74,8 @@ export class GatewayStatusController {
     this.ownSource = !o.source;
     this.source = o.source ?? new TrafficSource({ client: o.federation, log: o.log, ...(o.namespace ? { namespace: o.namespace } : {}) });
     this.queue = new WorkQueue((k) => this.write(k), {
+      name: 'gateway-status',
+      metrics: o.metrics,
       concurrency: 4,
       baseDelayMs: 100,
       maxDelayMs: 10_000,

@@ -22,12 +22,14 @@ import { TrafficSource } from '../../traffic/config/source.js';
 import type { Compiled, Problem } from '../../traffic/config/compile.js';
 import { GLOBAL_INGRESS_CLASS, globalIngressClass } from '../../traffic/ingress-class.js';
 import type { Backend } from '../../traffic/model.js';
-import { WorkQueue } from '../../util/work-queue.js';
+import { WorkQueue, type WorkQueueMetricsProvider } from '../../util/work-queue.js';
 
 const INGRESS = 'networking.k8s.io/v1';
 
 export interface GlobalIngressControllerOptions {
   federation: KubeClient;
+  /** Where the work queues' metrics go. */
+  metrics?: WorkQueueMetricsProvider;
   members: MemberRegistry;
   log: Logger;
   fieldManager: string;
@@ -71,6 +73,8 @@ export class GlobalIngressController {
     this.source = new TrafficSource({ client: o.federation, log: o.log, ...(o.namespace ? { namespace: o.namespace } : {}) });
     this.events = new EventRecorder(o.federation, 'kubefed-global-ingress', o.log);
     this.queue = new WorkQueue((k) => this.syncMembers(k), {
+      name: 'global-ingress',
+      metrics: o.metrics,
       concurrency: 4,
       baseDelayMs: 250,
       maxDelayMs: 10_000,

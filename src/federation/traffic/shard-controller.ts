@@ -15,13 +15,15 @@ import { isAlreadyExists, isNotFound, KubeApiError, type Informer, type KubeClie
 import type { MemberCluster, MemberRegistry } from '../context.js';
 import { MemberInformers } from '../clusters/member-informers.js';
 import { MANAGED_LABEL } from '../propagation/intent.js';
-import { WorkQueue } from '../../util/work-queue.js';
+import { WorkQueue, type WorkQueueMetricsProvider } from '../../util/work-queue.js';
 import { MANAGED_BY_LABEL, MCS_SERVICE_NAME_LABEL, MCS_SOURCE_CLUSTER_LABEL, reachOf, SERVICE_NAME_LABEL, SHARD_MANAGER, shardSlices } from './shards.js';
 
 const SLICES = 'discovery.k8s.io/v1';
 
 export interface ShardControllerOptions {
   federation: KubeClient;
+  /** Where the work queues' metrics go. */
+  metrics?: WorkQueueMetricsProvider;
   members: MemberRegistry;
   log: Logger;
   fieldManager: string;
@@ -42,6 +44,8 @@ export class ShardController {
 
   constructor(private readonly o: ShardControllerOptions) {
     this.queue = new WorkQueue((k) => this.sync(k), {
+      name: 'shards',
+      metrics: o.metrics,
       concurrency: 8,
       baseDelayMs: 200,
       maxDelayMs: 10_000,

@@ -12,7 +12,7 @@ import { isAlreadyExists, type Informer, type KubeClient } from '../client/kube-
 import type { TypeRegistry } from '../context.js';
 import { CORE_API_VERSION, CRD_API_VERSION, federatedTypeCrd, KUBEFED_NAMESPACE } from '../crds/federation-crds.js';
 import { typeInfoFromConfig, type FederatedTypeInfo } from '../types.js';
-import { WorkQueue } from '../../util/work-queue.js';
+import { WorkQueue, type WorkQueueMetricsProvider } from '../../util/work-queue.js';
 
 export interface TypeConfigControllerOptions {
   federation: KubeClient;
@@ -21,6 +21,8 @@ export interface TypeConfigControllerOptions {
   namespace?: string;
   /** How long to wait for a new Federated<Kind> CRD to be served (default 30 s). */
   servedTimeoutMs?: number;
+  /** Where the work queue's metrics go. */
+  metrics?: WorkQueueMetricsProvider;
 }
 
 const FIELD_MANAGER = 'kubefed-controller-manager';
@@ -45,6 +47,8 @@ export class TypeConfigController implements TypeRegistry {
     this.namespace = opts.namespace ?? KUBEFED_NAMESPACE;
     this.servedTimeoutMs = opts.servedTimeoutMs ?? 30_000;
     this.queue = new WorkQueue((name) => this.reconcile(name), {
+      name: 'typeconfig',
+      metrics: opts.metrics,
       concurrency: 4,
       baseDelayMs: 200,
       onError: (name, err) => this.log.warn({ err, ftc: name }, 'reconciling FederatedTypeConfig failed; retrying'),
