@@ -19,7 +19,8 @@
  * downloads nothing.
  *
  * Usage: npm run bench:dns [-- --duration 10 --rounds 1 --services 1000 --against knot,bind
- *          --clients 4 --outstanding 100 --json out.json]
+ *          --clients 4 --outstanding 100 --nice -10 --json out.json]
+ *        (--nice: run the servers and dnsperf at that nice level, for a machine busy with other work)
  *        node dist/bench/dns.js --write-queries FILE   (the query file alone)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -222,6 +223,13 @@ async function ask(port: number, name: string, type: string, timeoutMs = 20_000)
   }
 }
 
+/** A command pinned to a core (taskset), at the --nice level when given (both exec, the PID stays). */
+function pinned(core: string, cmd: string, cmdArgs: string[]): [string, string[]] {
+  const nice = opt('nice', '');
+  const task = ['taskset', '-c', core, cmd, ...cmdArgs];
+  return nice ? ['nice', ['-n', nice, ...task]] : [task[0]!, task.slice(1)];
+}
+
 interface Server {
   name: string;
   port: number;
@@ -272,7 +280,7 @@ async function startServer(name: string, dir: string, core: string, data: BenchD
   let proc: ChildProcess;
   let info: Record<string, unknown> | undefined;
   if (name === 'kubefed') {
-    proc = spawn('taskset', ['-c', core, process.execPath, fileURLToPath(import.meta.url), '--serve-dns', String(port), String(services)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    proc = spawn(...pinned(core, process.execPath, [fileURLToPath(import.meta.url), '--serve-dns', String(port), String(services)]), { stdio: ['ignore', 'pipe', 'inherit'] });
     info = await new Promise((resolve, reject) => {
       let out = '';
       proc.stdout!.on('data', (d) => {
@@ -285,11 +293,11 @@ async function startServer(name: string, dir: string, core: string, data: BenchD
   } else if (name === 'knot') {
     const conf = join(dir, 'knot.conf');
     writeFileSync(conf, knotConf(dir, port, zones));
-    proc = spawn('taskset', ['-c', core, 'knotd', '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
+    proc = spawn(...pinned(core, 'knotd', ['-c', conf]), { stdio: ['ignore', 'ignore', 'inherit'] });
   } else {
     const conf = join(dir, 'named.conf');
     writeFileSync(conf, bindConf(dir, port, zones));
-    proc = spawn('taskset', ['-c', core, 'named', '-g', '-c', conf, '-n', '1'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    proc = spawn(...pinned(core, 'named', ['-g', '-c', conf, '-n', '1']), { stdio: ['ignore', 'ignore', 'ignore'] });
   }
   await ask(port, `ns1.${DOMAIN}`, 'A');
   return { name, port, proc, ...(info ? { info } : {}) };
@@ -328,7 +336,7 @@ interface LatencyRun {
 const serverPid = (s: Server) => s.proc.pid!;
 
 function dnsperf(core: string, port: number, file: string, duration: number, extra: string[] = [], maxBuffer = 16 << 20): string {
-  return execFileSync('taskset', ['-c', core, 'dnsperf', '-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(duration), '-T', '1', ...extra], {
+  return execFileSync(...pinned(core, 'dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(duration), '-T', '1', ...extra]), {
     encoding: 'utf8',
     maxBuffer,
   });
@@ -407,7 +415,7 @@ async function main(): Promise<void> {
   writeFileSync(file, queryFile(data, 200_000));
   const names = ['kubefed', ...against];
   console.log(`DNS benchmark: ${services} services, ${records} records in ${data.zones.zones.length} zones; ${names.join(', ')} on core ${serverCore}, dnsperf on core ${loadCore}`);
-  console.log(`dnsperf: ${duration} s per run, ${clients} clients, ${outstanding} queries in flight, 200,000-line query file; rounds: ${rounds}`);
+  console.log(`dnsperf: ${duration} s per run, ${clients} clients, ${outstanding} queries in flight, 200,000-line query file; rounds: ${rounds}${has('nice') ? `; nice ${opt('nice', '')}` : ''}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   const results: Record<string, { runs: Run[]; latency: LatencyRun[]; info?: Record<string, unknown> }> = Object.fromEntries(names.map((n) => [n, { runs: [], latency: [] }]));
   const servers: Server[] = [];
   try {

@@ -16,11 +16,13 @@
  *
  * Usage: npm run bench:edge-proxy [-- --duration 10 --connections 64 --rounds 3 --warmup 2
  *          --access-log --balancer locality|first --profile DIR --json out.json]
+ *
+ * `npm run bench:edge` runs the same comparison (compareProxies) as its first part.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 
@@ -76,13 +78,13 @@ function freePort(): Promise<number> {
 }
 
 /** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function childPids(pid: number): number[] {
+export function childPids(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
@@ -132,7 +134,7 @@ async function waitPort(port: number): Promise<void> {
   throw new Error(`nothing listens on ${port}`);
 }
 
-interface Run {
+export interface Run {
   rps: number;
   p50ms: number;
   p99ms: number;
@@ -167,19 +169,48 @@ function wrk(core: string, port: number, duration: number, connections: number, 
 }
 
 const median = (runs: Run[]): Run => [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]!;
-const fmt = (r: Run) =>
+export const formatRun = (r: Run) =>
   `${r.rps.toFixed(0).padStart(8)} req/s  p50 ${r.p50ms.toFixed(2).padStart(6)} ms  p99 ${r.p99ms.toFixed(2).padStart(6)} ms  ` +
   `cpu ${(r.cpuShare * 100).toFixed(0).padStart(3)}% of a core, ${r.cpuUsPerRequest.toFixed(1)} us/request${r.errors ? `  errors ${r.errors}` : ''}`;
 
-async function main(): Promise<void> {
-  if (has('serve-edge')) return serveEdge();
+export interface ProxyBenchOptions {
+  /** Seconds per wrk run. */
+  duration: number;
+  connections: number;
+  /** Alternating rounds (edge, then nginx). */
+  rounds: number;
+  /** Seconds of wrk against each proxy before the rounds. */
+  warmup: number;
+  accessLog?: boolean;
+  balancer?: 'locality' | 'first';
+  /** CPU profile of the edge written there. */
+  profileDir?: string;
+  /** Progress lines (default: console.log). */
+  log?: (line: string) => void;
+}
+
+export interface ProxyComparison {
+  cores: number;
+  options: Omit<ProxyBenchOptions, 'log'>;
+  edge: Run[];
+  nginx: Run[];
+  /** The median round of each (by requests/s). */
+  median: { edge: Run; nginx: Run };
+  /** edge / nginx requests/s of the median rounds. */
+  ratio: number;
+  /** nginx / edge CPU per request: the per-core ratio. */
+  cpuRatio: number;
+}
+
+/**
+ * The edge and nginx as the same reverse proxy in front of the same nginx backend, each pinned
+ * to the last core, driven alternately by the same wrk command (see the module comment).
+ */
+export async function compareProxies(o: ProxyBenchOptions): Promise<ProxyComparison> {
   for (const c of ['wrk', 'nginx', 'taskset']) need(c);
-  const duration = num('duration', 10);
-  const connections = num('connections', 64);
-  const rounds = num('rounds', 3);
-  const warmup = num('warmup', 2);
-  const profileDir = has('profile') ? opt('profile', '') : undefined;
-  const jsonOut = has('json') ? opt('json', '') : undefined;
+  const log = o.log ?? ((l: string) => console.log(l));
+  const { duration, connections, rounds, warmup } = o;
+  const balancerName = o.balancer ?? 'locality';
   const cores = availableParallelism();
   const proxyCore = String(cores - 1);
   const backendCore = '0';
@@ -210,46 +241,36 @@ async function main(): Promise<void> {
       children.push(c);
       return c;
     };
-    const backend = start(backendCore, nginx, ['-c', backendConf, '-p', dir, '-e', join(dir, 'backend-error.log')]);
+    start(backendCore, nginx, ['-c', backendConf, '-p', dir, '-e', join(dir, 'backend-error.log')]);
     const nginxProxy = start(proxyCore, nginx, ['-c', proxyConf, '-p', dir, '-e', join(dir, 'proxy-error.log')]);
-    const self = fileURLToPath(import.meta.url);
-    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    const edge = start(proxyCore, process.execPath, [...nodeArgs, self, '--serve-edge', String(edgePort), String(backendPort), ...args.filter((a) => a === '--access-log'), ...(has('balancer') ? ['--balancer', opt('balancer', 'locality')] : [])]);
+    const nodeArgs = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
+    const edge = start(proxyCore, process.execPath, [...nodeArgs, SELF, '--serve-edge', String(edgePort), String(backendPort), ...(o.accessLog ? ['--access-log'] : []), '--balancer', balancerName]);
     await new Promise<void>((resolve, reject) => {
       edge.stdout!.on('data', (d: Buffer) => String(d).includes('ready') && resolve());
       edge.once('exit', (code) => reject(new Error(`edge exited (${code})`)));
     });
     await Promise.all([waitPort(backendPort), waitPort(nginxPort)]);
-    void backend;
     // nginx's work happens in its worker (the master's child).
     const nginxPids = () => [nginxProxy.pid!, ...childPids(nginxProxy.pid!)];
     const edgePids = () => [edge.pid!];
 
-    console.log(`edge-proxy bench: ${cores} cores; proxies on core ${proxyCore}, backend (nginx, ${BODY.length}-byte body) on core ${backendCore}, wrk -t1 -c${connections} -d${duration}s on core ${wrkCore}`);
-    console.log(`edge: ${has('balancer') ? opt('balancer', 'locality') : 'locality'} balancer, access log ${has('access-log') ? 'on' : 'off'}`);
-    for (const [name, port] of [
-      ['edge', edgePort],
-      ['nginx', nginxPort],
-    ] as const) {
-      wrk(wrkCore, port, warmup, connections, () => []);
-      void name;
-    }
-    const results: { edge: Run[]; nginx: Run[] } = { edge: [], nginx: [] };
+    log(`proxies on core ${proxyCore}, backend (nginx, ${BODY.length}-byte body) on core ${backendCore}, wrk -t1 -c${connections} -d${duration}s on core ${wrkCore} (${cores} cores)`);
+    log(`edge: ${balancerName} balancer, access log ${o.accessLog ? 'on' : 'off'}`);
+    if (warmup > 0) for (const port of [edgePort, nginxPort]) wrk(wrkCore, port, warmup, connections, () => []);
+    const edgeRuns: Run[] = [];
+    const nginxRuns: Run[] = [];
     for (let r = 0; r < rounds; r++) {
       const e = wrk(wrkCore, edgePort, duration, connections, edgePids);
-      results.edge.push(e);
-      console.log(`  round ${r + 1} edge  ${fmt(e)}`);
+      edgeRuns.push(e);
+      log(`  round ${r + 1} edge  ${formatRun(e)}`);
       const n = wrk(wrkCore, nginxPort, duration, connections, nginxPids);
-      results.nginx.push(n);
-      console.log(`  round ${r + 1} nginx ${fmt(n)}`);
+      nginxRuns.push(n);
+      log(`  round ${r + 1} nginx ${formatRun(n)}`);
     }
-    const e = median(results.edge);
-    const n = median(results.nginx);
-    console.log('median round:');
-    console.log(`  edge  ${fmt(e)}`);
-    console.log(`  nginx ${fmt(n)}`);
-    console.log(`  ratio edge/nginx: ${(e.rps / n.rps).toFixed(2)} of the requests/s; ${(n.cpuUsPerRequest / e.cpuUsPerRequest).toFixed(2)} of the requests per CPU-second`);
-    if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores, duration, connections, rounds, accessLog: has('access-log'), edge: results.edge, nginx: results.nginx, median: { edge: e, nginx: n } }, null, 2));
+    const e = median(edgeRuns);
+    const n = median(nginxRuns);
+    const { log: _, ...options } = o;
+    return { cores, options, edge: edgeRuns, nginx: nginxRuns, median: { edge: e, nginx: n }, ratio: e.rps / n.rps, cpuRatio: n.cpuUsPerRequest / e.cpuUsPerRequest };
   } finally {
     for (const c of children) {
       if (c.exitCode === null) c.kill('SIGTERM');
@@ -260,7 +281,32 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+const SELF = fileURLToPath(import.meta.url);
+
+async function main(): Promise<void> {
+  if (has('serve-edge')) return serveEdge();
+  const jsonOut = has('json') ? opt('json', '') : undefined;
+  const c = await compareProxies({
+    duration: num('duration', 10),
+    connections: num('connections', 64),
+    rounds: num('rounds', 3),
+    warmup: num('warmup', 2),
+    accessLog: has('access-log'),
+    balancer: opt('balancer', 'locality') === 'first' ? 'first' : 'locality',
+    ...(has('profile') ? { profileDir: opt('profile', '') } : {}),
+    log: (l) => console.log(l.startsWith('  ') ? l : `edge-proxy bench: ${l}`),
+  });
+  console.log('median round:');
+  console.log(`  edge  ${formatRun(c.median.edge)}`);
+  console.log(`  nginx ${formatRun(c.median.nginx)}`);
+  console.log(`  ratio edge/nginx: ${c.ratio.toFixed(2)} of the requests/s; ${c.cpuRatio.toFixed(2)} of the requests per CPU-second`);
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ cores: c.cores, ...c.options, edge: c.edge, nginx: c.nginx, median: c.median }, null, 2));
+}
+
+// Run as a script (not when bench/edge.ts imports compareProxies).
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === SELF) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
