@@ -2,34 +2,95 @@
  * `kubefed init NAME`: starts the federation control plane (API server and controllers) and adds
  * context NAME to the kubeconfig. By default it runs in the background and returns once the API
  * serves, as the seeds expect; `--foreground` keeps it in this process. `kubefed stop NAME` stops it.
+ *
+ * High availability (docs/high-availability.md): with `--storage etcd` several replicas share one
+ * etcd and one PKI (the state dir's `apiserver/pki`: CA, service-account key), each with its own
+ * API server and controllers campaigning for their leases. `--replicas N` runs N of them here
+ * (ports --port, --port+1, ...); `--replica-id ID` runs one more replica from a state dir holding
+ * a copy of that PKI (another machine, or a replica restarted on its own).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { ControlPlane } from '../../federation/controlplane.js';
+import { ControlPlane, type LeaderElectionOptions } from '../../federation/controlplane.js';
 import { mergeKubeconfig } from '../../kubeconfig.js';
 import { isAlive } from '../../playground/control.js';
+import type { StorageConfig } from '../../storage/open.js';
 import { kubeTarget } from '../kube-context.js';
-import { parsePort } from './apiserver.js';
+import { addStorageOptions, parsePort, storageFromFlags, type StorageFlags } from './apiserver.js';
 
-const PID_FILE = 'controlplane.json';
+/** The first replica's files keep the names a single control plane always had. */
+const FIRST_REPLICA = '0';
+const replicaFile = (id: string, ext: string) => (id === FIRST_REPLICA ? `controlplane.${ext}` : `controlplane-${id}.${ext}`);
+/** Which backend a state dir's federation lives on (so a restart with other storage flags is refused). */
+const STORAGE_FILE = 'storage.json';
 
 interface RunningInfo {
   pid: number;
   url: string;
   name: string;
+  /** Absent in files written before replicas existed: the first replica. */
+  replicaId?: string;
 }
 
 export const defaultStateDir = (name: string) => join('.kubefed', name);
 
-function readRunning(stateDir: string): RunningInfo | undefined {
-  const f = join(stateDir, PID_FILE);
-  if (!existsSync(f)) return undefined;
-  const info = JSON.parse(readFileSync(f, 'utf8')) as RunningInfo;
-  return isAlive(info.pid) ? info : undefined;
+/** The kubeconfig context of a replica: NAME for the first, NAME-replica-ID for the others. */
+export const replicaContext = (name: string, id: string) => (id === FIRST_REPLICA ? name : `${name}-replica-${id}`);
+
+function readInfo(file: string): RunningInfo | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as RunningInfo;
+    return isAlive(info.pid) ? info : undefined;
+  } catch {
+    return undefined;
+  }
 }
+
+function readRunning(stateDir: string, replicaId = FIRST_REPLICA): RunningInfo | undefined {
+  return readInfo(join(stateDir, replicaFile(replicaId, 'json')));
+}
+
+/** Every replica running from the state dir. */
+function runningReplicas(stateDir: string): RunningInfo[] {
+  if (!existsSync(stateDir)) return [];
+  return readdirSync(stateDir)
+    .filter((f) => /^controlplane(-[a-z0-9-]+)?\.json$/.test(f))
+    .flatMap((f) => readInfo(join(stateDir, f)) ?? []);
+}
+
+/**
+ * Refuses to start a state dir's federation on other storage than it was created on: its objects
+ * live there, and the other backend would start an empty federation with the same PKI.
+ */
+function checkStorage(stateDir: string, storage: StorageConfig): void {
+  const file = join(stateDir, STORAGE_FILE);
+  const now = storage.backend === 'etcd' ? { backend: 'etcd', prefix: storage.prefix ?? null } : { backend: 'sqlite' };
+  const sqliteState = existsSync(join(stateDir, 'apiserver', 'state.db'));
+  const before = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { backend: string; prefix?: string | null }) : sqliteState ? { backend: 'sqlite' } : undefined;
+  if (before && before.backend !== now.backend) {
+    throw new InvalidArgumentError(
+      before.backend === 'etcd'
+        ? `${stateDir} holds a federation stored in etcd: start it with --storage etcd --etcd-servers URL,...`
+        : `${stateDir} holds a federation stored in SQLite (apiserver/state.db): drop --storage etcd, or use a new --state-dir for a federation on etcd`,
+    );
+  }
+  if (before?.backend === 'etcd' && (before.prefix ?? null) !== now.prefix) {
+    throw new InvalidArgumentError(`${stateDir} holds a federation stored under --etcd-prefix ${before.prefix ?? '(default)'}, not ${now.prefix ?? '(default)'}`);
+  }
+  if (!before) writeFileSync(file, JSON.stringify(now) + '\n');
+}
+
+/** Go-style durations as kube-controller-manager's --leader-elect-* flags take them ("15s", "500ms", "1m"); a bare number is seconds. */
+const duration = (flag: string) => (v: string) => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
+  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000) : NaN;
+  if (!(ms > 0)) throw new InvalidArgumentError(`${flag} must be a duration such as 15s or 500ms`);
+  return ms;
+};
 
 const positive = (what: string) => (v: string) => {
   const n = Number(v);
@@ -47,7 +108,7 @@ const fraction = (what: string) => (v: string) => {
   return n;
 };
 
-interface InitOptions {
+interface InitOptions extends StorageFlags {
   hostClusterContext?: string;
   dnsZoneName?: string;
   dnsTtl?: number;
@@ -66,13 +127,18 @@ interface InitOptions {
   replicasNotReadyAfterSeconds?: number;
   unschedulableAfterSeconds?: number;
   evictionFreezeFraction?: number;
-  storageSync: string;
   syncWorkers?: number;
+  replicas: number;
+  replicaId?: string;
+  leaderElectLeaseDuration?: number;
+  leaderElectRenewDeadline?: number;
+  leaderElectRetryPeriod?: number;
   makeCurrent?: boolean;
   verbose?: boolean;
 }
 
-async function serve(name: string, o: InitOptions, kubeconfig: string, stateDir: string): Promise<void> {
+async function serve(name: string, o: InitOptions, storage: StorageConfig, kubeconfig: string, stateDir: string): Promise<void> {
+  const replicaId = o.replicaId ?? FIRST_REPLICA;
   const logger = pino({ level: o.verbose ? 'info' : process.env.KUBEFED_LOG_LEVEL ?? 'warn' }, pino.destination(2));
   const secs = (v?: number) => (v === undefined ? undefined : Math.round(v * 1000));
   const health = {
@@ -86,6 +152,15 @@ async function serve(name: string, o: InitOptions, kubeconfig: string, stateDir:
     port: o.port,
     bindAddress: o.bindAddress,
     storageSync: o.storageSync as 'full' | 'normal',
+    storage,
+    leaderElection: Object.fromEntries(
+      Object.entries({
+        replicaId,
+        leaseDurationMs: o.leaderElectLeaseDuration,
+        renewDeadlineMs: o.leaderElectRenewDeadline,
+        retryPeriodMs: o.leaderElectRetryPeriod,
+      }).filter(([, v]) => v !== undefined),
+    ) as LeaderElectionOptions,
     logger,
     adoptResources: o.adoptResources === 'Enabled',
     ...(o.syncWorkers ? { workers: o.syncWorkers } : {}),
@@ -104,15 +179,18 @@ async function serve(name: string, o: InitOptions, kubeconfig: string, stateDir:
     ...(o.dnsTtl ? { dnsTtl: o.dnsTtl } : {}),
     ...(o.hostClusterContext ? { hostClusterContext: o.hostClusterContext } : {}),
   });
-  mergeKubeconfig(kubeconfig, [cp.kubeconfigEntry(name)], { makeCurrent: !!o.makeCurrent });
-  writeFileSync(join(stateDir, PID_FILE), JSON.stringify({ pid: process.pid, url: cp.url, name } satisfies RunningInfo));
-  process.stdout.write(`Federation "${name}" serving at ${cp.url}; context "${name}" written to ${kubeconfig}\n`);
+  const context = replicaContext(name, replicaId);
+  mergeKubeconfig(kubeconfig, [cp.kubeconfigEntry(context)], { makeCurrent: !!o.makeCurrent && replicaId === FIRST_REPLICA });
+  const pidFile = join(stateDir, replicaFile(replicaId, 'json'));
+  writeFileSync(pidFile, JSON.stringify({ pid: process.pid, url: cp.url, name, replicaId } satisfies RunningInfo));
+  const role = storage.backend === 'etcd' ? ` (replica ${replicaId}, ${cp.leading.propagation ? 'leading' : 'standby'})` : '';
+  process.stdout.write(`Federation "${name}" serving at ${cp.url}${role}; context "${context}" written to ${kubeconfig}\n`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await cp.close();
-    rmSync(join(stateDir, PID_FILE), { force: true });
+    rmSync(pidFile, { force: true });
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
@@ -122,56 +200,91 @@ async function serve(name: string, o: InitOptions, kubeconfig: string, stateDir:
 async function init(name: string, o: InitOptions, cmd: Command): Promise<void> {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new Error(`federation name "${name}" must be a DNS label (lowercase letters, digits and '-')`);
   if (o.adoptResources !== 'Enabled' && o.adoptResources !== 'Disabled') throw new InvalidArgumentError('--adopt-resources must be Enabled or Disabled');
-  if (o.storageSync !== 'full' && o.storageSync !== 'normal') throw new InvalidArgumentError('--storage-sync must be full or normal');
+  const storage = storageFromFlags(o);
+  if (!Number.isInteger(o.replicas) || o.replicas < 1) throw new InvalidArgumentError('--replicas must be a whole number, 1 or more');
+  if (o.replicas > 1 && storage.backend !== 'etcd') throw new InvalidArgumentError('--replicas needs --storage etcd: the replicas share their state through etcd (SQLite serves one process)');
+  if (o.replicas > 1 && o.foreground) throw new InvalidArgumentError('--replicas starts its replicas in the background; with --foreground run one replica per process (--replica-id ID)');
+  if (o.replicas > 1 && o.replicaId !== undefined) throw new InvalidArgumentError(`--replica-id names one replica; --replicas ${o.replicas} numbers its replicas 0 to ${o.replicas - 1}`);
+  if (o.replicaId !== undefined && storage.backend !== 'etcd') throw new InvalidArgumentError('--replica-id needs --storage etcd: replicas share their state through etcd');
+  if (o.replicaId !== undefined && !/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(o.replicaId)) throw new InvalidArgumentError(`--replica-id must be lowercase letters, digits and '-' (e.g. 1 or b), not "${o.replicaId}"`);
+  if (o.replicas > 1 && o.port !== 0 && o.port + o.replicas - 1 > 65535) throw new InvalidArgumentError(`--port ${o.port} leaves no room for ${o.replicas} replicas (ports ${o.port} to ${o.port + o.replicas - 1})`);
+  // client-go's checks of its leader election config.
+  const [lease, renew, retry] = [o.leaderElectLeaseDuration ?? 15_000, o.leaderElectRenewDeadline ?? 10_000, o.leaderElectRetryPeriod ?? 2_000];
+  if (renew >= lease) throw new InvalidArgumentError(`--leader-elect-renew-deadline (${renew} ms) must be shorter than --leader-elect-lease-duration (${lease} ms)`);
+  if (retry * 1.2 >= renew) throw new InvalidArgumentError(`--leader-elect-retry-period (${retry} ms) must be shorter than --leader-elect-renew-deadline (${renew} ms) / 1.2`);
   const { kubeconfig } = kubeTarget(cmd);
   const stateDir = resolve(o.stateDir ?? defaultStateDir(name));
   mkdirSync(stateDir, { recursive: true });
-  const running = readRunning(stateDir);
-  if (running) throw new Error(`federation "${running.name}" is already running from ${stateDir} (pid ${running.pid}, ${running.url}); stop it with "kubefed stop ${running.name}"`);
-  if (o.foreground) return serve(name, o, resolve(kubeconfig), stateDir);
+  const ids = o.replicas > 1 ? Array.from({ length: o.replicas }, (_, i) => String(i)) : [o.replicaId ?? FIRST_REPLICA];
+  const running = storage.backend === 'sqlite' ? runningReplicas(stateDir) : ids.flatMap((id) => readRunning(stateDir, id) ?? []);
+  if (running.length) {
+    const r = running[0]!;
+    throw new Error(`federation "${r.name}" is already running from ${stateDir} (${r.replicaId && r.replicaId !== FIRST_REPLICA ? `replica ${r.replicaId}, ` : ''}pid ${r.pid}, ${r.url}); stop it with "kubefed stop ${r.name}"`);
+  }
+  checkStorage(stateDir, storage);
+  if (o.foreground) return serve(name, o, storage, resolve(kubeconfig), stateDir);
 
-  const logFile = join(stateDir, 'controlplane.log');
+  // The first replica creates the PKI the others then load (they start once it serves).
+  const [first, ...rest] = ids;
+  const port = (i: number) => (o.port === 0 ? 0 : o.port + i);
+  const started = [await startReplica(stateDir, kubeconfig, first!, o.replicas > 1 ? port(0) : undefined)];
+  started.push(...(await Promise.all(rest.map((id, i) => startReplica(stateDir, kubeconfig, id, port(i + 1))))));
+  const lines =
+    started.length === 1
+      ? [`Federation "${name}" is running at ${started[0]!.info.url} (${o.replicaId ? `replica ${o.replicaId}, ` : ''}pid ${started[0]!.info.pid}, log ${started[0]!.log}).`]
+      : [
+          `Federation "${name}" is running as ${started.length} replicas on etcd (controllers leader-elected):`,
+          ...started.map((r) => `  replica ${r.info.replicaId}: ${r.info.url} (pid ${r.info.pid}, context ${replicaContext(name, r.info.replicaId!)}, log ${r.log})`),
+          `Context "${name}" points at replica 0; in production put a load balancer in front of the replicas (docs/high-availability.md).`,
+        ];
+  process.stdout.write(
+    [
+      ...lines,
+      `Context "${replicaContext(name, o.replicaId ?? FIRST_REPLICA)}" added to ${kubeconfig}. Next:`,
+      `  kubefed --context=${name} join CLUSTER --cluster-context=CLUSTER_CONTEXT`,
+      `  kubectl --context=${name} get clusters`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Starts one replica in the background (this command's arguments, run in the foreground) and waits until it serves. */
+async function startReplica(stateDir: string, kubeconfig: string, id: string, port: number | undefined): Promise<{ info: RunningInfo; log: string }> {
+  const logFile = join(stateDir, replicaFile(id, 'log'));
   const out = openSync(logFile, 'a');
-  const args = [...process.argv.slice(2), '--foreground', '--kubeconfig', resolve(kubeconfig), '--state-dir', stateDir];
+  // Later flags win: the replica runs alone, in the foreground, as replica `id`.
+  const replicaArgs = port === undefined ? [] : ['--replicas', '1', '--replica-id', id, '--port', String(port)];
+  const args = [...process.argv.slice(2), '--foreground', '--kubeconfig', resolve(kubeconfig), '--state-dir', stateDir, ...replicaArgs];
   const child = spawn(process.execPath, [process.argv[1]!, ...args], { detached: true, stdio: ['ignore', out, out] });
   child.unref();
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the control plane exited (code ${child.exitCode}); see ${logFile}`);
-    const info = readRunning(stateDir);
-    if (info && info.pid === child.pid) {
-      process.stdout.write(
-        [
-          `Federation "${name}" is running at ${info.url} (pid ${info.pid}, log ${logFile}).`,
-          `Context "${name}" added to ${kubeconfig}. Next:`,
-          `  kubefed --context=${name} join CLUSTER --cluster-context=CLUSTER_CONTEXT`,
-          `  kubectl --context=${name} get clusters`,
-          '',
-        ].join('\n'),
-      );
-      return;
-    }
+    if (child.exitCode !== null) throw new Error(`the control plane${id === FIRST_REPLICA ? '' : ` replica ${id}`} exited (code ${child.exitCode}); see ${logFile}`);
+    const info = readRunning(stateDir, id);
+    if (info && info.pid === child.pid) return { info: { ...info, replicaId: id }, log: logFile };
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the control plane did not come up within 120 s; see ${logFile}`);
+  throw new Error(`the control plane${id === FIRST_REPLICA ? '' : ` replica ${id}`} did not come up within 120 s; see ${logFile}`);
 }
 
-async function stopCommand(name: string, o: { stateDir?: string }): Promise<void> {
+async function stopCommand(name: string, o: { stateDir?: string; replicaId?: string }): Promise<void> {
   const stateDir = resolve(o.stateDir ?? defaultStateDir(name));
-  const info = readRunning(stateDir);
-  if (!info) {
-    process.stdout.write(`No federation is running from ${stateDir}.\n`);
+  const running = o.replicaId !== undefined ? [readRunning(stateDir, o.replicaId) ?? []].flat() : runningReplicas(stateDir);
+  if (running.length === 0) {
+    process.stdout.write(`No federation${o.replicaId !== undefined ? ` replica ${o.replicaId}` : ''} is running from ${stateDir}.\n`);
     return;
   }
-  process.kill(info.pid, 'SIGTERM');
+  // Every replica at once: stopping them one by one would hand the leases from one to the next.
+  for (const r of running) process.kill(r.pid, 'SIGTERM');
   const deadline = Date.now() + 30_000;
-  while (isAlive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (isAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
-  process.stdout.write(`Federation "${info.name}" stopped (state kept in ${stateDir}).\n`);
+  while (running.some((r) => isAlive(r.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const r of running) if (isAlive(r.pid)) process.kill(r.pid, 'SIGKILL');
+  const what = running.length > 1 ? ` (${running.length} replicas)` : o.replicaId !== undefined ? ` replica ${o.replicaId}` : '';
+  process.stdout.write(`Federation "${running[0]!.name}"${what} stopped (state kept in ${stateDir}).\n`);
 }
 
 export function initCommand(): Command {
-  return new Command('init')
+  const cmd = new Command('init')
     .description('Start a federation control plane named NAME (API server and controllers) and add context NAME to the kubeconfig.')
     .argument('<name>', 'federation name (also the kubeconfig context)')
     .option('--kubeconfig <file>', 'kubeconfig to add the context to')
@@ -192,18 +305,23 @@ export function initCommand(): Command {
     .option('--replicas-not-ready-after-seconds <s>', "replicas not ready this long lower their cluster's capacity (default 60)", positive('--replicas-not-ready-after-seconds'))
     .option('--unschedulable-after-seconds <s>', "pods unschedulable this long lower their cluster's capacity (default 30)", positive('--unschedulable-after-seconds'))
     .option('--eviction-freeze-fraction <f>', 'with this share of clusters unhealthy at once, nothing is evicted (default 0.5)', fraction('--eviction-freeze-fraction'))
-    .option('--storage-sync <mode>', 'full (fsync every commit) or normal (survives process crashes only)', 'full')
     .option('--sync-workers <n>', 'objects propagated at once (default 32)', positive('--sync-workers'))
     .option('--make-current', 'make context NAME the kubeconfig\'s current context')
     .option('--foreground', 'run in this process instead of the background')
-    .option('-v, --verbose', 'log what the controllers do')
-    .action((name: string, o: InitOptions, cmd: Command) => init(name, o, cmd));
+    .option('--replicas <n>', 'control-plane replicas to run here (each its own API server on --port, --port+1, ...; needs --storage etcd)', positive('--replicas'), 1)
+    .option('--replica-id <id>', 'run one more replica of the federation in --state-dir (a copy of its PKI) with this id; needs --storage etcd')
+    .option('--leader-elect-lease-duration <d>', "how long a standby waits after the leader's last renewal before taking over (default 15s)", duration('--leader-elect-lease-duration'))
+    .option('--leader-elect-renew-deadline <d>', 'a leader that could not renew for this long stops acting (default 10s)', duration('--leader-elect-renew-deadline'))
+    .option('--leader-elect-retry-period <d>', 'how often candidates try to acquire or renew (default 2s)', duration('--leader-elect-retry-period'))
+    .option('-v, --verbose', 'log what the controllers do');
+  return addStorageOptions(cmd).action((name: string, o: InitOptions, cmd: Command) => init(name, o, cmd));
 }
 
 export function stopCommandDef(): Command {
   return new Command('stop')
-    .description('Stop the federation control plane started by "kubefed init NAME" (its state is kept; init starts it again).')
+    .description('Stop the federation control plane started by "kubefed init NAME", every replica of it (its state is kept; init starts it again).')
     .argument('<name>', 'federation name')
     .option('--state-dir <dir>', 'directory of the federation state (default .kubefed/NAME)')
+    .option('--replica-id <id>', 'stop only this replica (the others take over its leases)')
     .action(stopCommand);
 }
