@@ -48,6 +48,11 @@ export interface SyncControllerOptions {
   scheduler?: ReplicaScheduler & { onReplan?(fn: (key: { namespace: string; name: string; kind: string }) => void): () => void };
   /** How often an object waiting on an unready cluster is looked at again. Default 5 s. */
   retryMs?: number;
+  /**
+   * Whether plain objects are templates (default true). Off (host-cluster mode): only
+   * Federated<Kind> objects are propagated; plain objects are the host cluster's own.
+   */
+  plainTemplates?: boolean;
   /** Whether the federation's role in a member grants a type yet (writes wait for it). */
   access?: { granted(cluster: string, typeName: string): boolean | undefined; onChange(fn: (cluster: string) => void): () => void };
 }
@@ -161,7 +166,7 @@ export class SyncController {
       if (!w.ready) continue;
       if (w.type.federated.group === group && w.type.federated.kind === kind) return true;
       if (w.type.target.group !== group || w.type.target.kind !== kind) continue;
-      if (isClusterLocal(w.type, obj)) return false;
+      if (this.opts.plainTemplates === false || isClusterLocal(w.type, obj)) return false;
       const name = obj.metadata?.name ?? '';
       return !(name && this.federatedSource(w, obj.metadata?.namespace ?? '', name));
     }
@@ -298,9 +303,7 @@ export class SyncController {
     const type = w.type;
     const key: ObjectKey = { kind: type.target.kind, namespace, name };
     const fed = this.federatedSource(w, namespace, name);
-    let plain = fed ? undefined : (w.plain?.get(name, namespace || undefined) as KObject | undefined);
-    if (plain && isClusterLocal(type, plain)) plain = undefined;
-    const source = fed ?? plain;
+    const source = fed ?? this.plainSource(w, namespace, name);
     let changed: ObjectKey[];
     if (!source || (source.metadata?.deletionTimestamp && !hasFinalizer(source))) {
       changed = this.dependencies.delete(key);
@@ -404,6 +407,13 @@ export class SyncController {
     }
   }
 
+  /** The plain object that is a target's template, if plain objects are templates and it is not cluster-local. */
+  private plainSource(w: TypeWatch, namespace: string, name: string): KObject | undefined {
+    if (this.opts.plainTemplates === false) return undefined;
+    const plain = w.plain?.get(name, namespace || undefined) as KObject | undefined;
+    return plain && !isClusterLocal(w.type, plain) ? plain : undefined;
+  }
+
   /** The Federated<Kind> governing a target, if any. */
   private federatedSource(w: TypeWatch, namespace: string, name: string): KObject | undefined {
     if (!w.federated) return undefined;
@@ -417,8 +427,8 @@ export class SyncController {
     if (!namespace || !nsWatch) return undefined;
     const fed = nsWatch.federated?.list(namespace)[0];
     if (fed) return placedClusters(fed.spec?.placement, clusters);
-    const ns = nsWatch.plain?.get(namespace);
-    if (!ns || isClusterLocal(nsWatch.type, ns)) return undefined;
+    const ns = this.plainSource(nsWatch, '', namespace);
+    if (!ns) return undefined;
     try {
       return v1Clusters(ns, clusters);
     } catch {
@@ -433,8 +443,7 @@ export class SyncController {
     const type = w.type;
     if (w.indexed) this.indexWorkload(w, namespace, name);
     const fed = this.federatedSource(w, namespace, name);
-    let plain = w.plain?.get(name, namespace || undefined) as KObject | undefined;
-    if (plain && isClusterLocal(type, plain)) plain = undefined;
+    const plain = this.plainSource(w, namespace, name);
     // A Federated<Kind> governs; a plain object of the same name is then only its container.
     if (fed && plain && hasFinalizer(plain)) await this.setFinalizer(plain, false);
     let source = fed ?? plain;
