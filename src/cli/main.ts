@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { apiserverCommand } from './commands/apiserver.js';
 import { initCommand, stopCommandDef } from './commands/init.js';
+import { controllerManagerCommand } from './commands/controller-manager.js';
 import { joinCommand, unjoinCommand } from './commands/join.js';
 import { playgroundCommand } from './commands/playground.js';
 import { dnsCommand } from './commands/dns.js';
@@ -26,6 +27,7 @@ program
 program.addCommand(apiserverCommand());
 program.addCommand(initCommand());
 program.addCommand(stopCommandDef());
+program.addCommand(controllerManagerCommand());
 program.addCommand(playgroundCommand());
 program.addCommand(enableCommand());
 program.addCommand(disableCommand());

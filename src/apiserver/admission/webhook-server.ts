@@ -86,6 +86,11 @@ export class AdmissionWebhookServer {
     return new AdmissionWebhookServer(server, host, (server.address() as AddressInfo).port);
   }
 
+  /** Serves a renewed certificate from now on (connections already open keep theirs). */
+  setCertificate(tls: { certPem: string; keyPem: string }): void {
+    this.server.setSecureContext({ cert: tls.certPem, key: tls.keyPem });
+  }
+
   /** https://host:port, the base of the handlers' URLs. */
   get url(): string {
     return `https://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;

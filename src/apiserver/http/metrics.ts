@@ -252,7 +252,7 @@ function measureBody(res: ServerResponse): void {
 }
 
 /** The process_* metrics every Kubernetes component exports (those dashboards use). */
-function processMetrics(registry: client.Registry): void {
+export function processMetrics(registry: client.Registry): void {
   if (registry.getSingleMetric('process_cpu_seconds_total')) return;
   const registers = [registry];
   new client.Counter({
