@@ -72,7 +72,7 @@ export class ObjectStore {
   async delete(loc: StorageLocation, namespace: string | undefined, name: string, expectedRevision?: number): Promise<CachedObject> {
     const key = objectKey(loc, namespace, name);
     const res = await this.backend.write({ type: 'delete', key, ...(expectedRevision !== undefined ? { expectedRevision } : {}) });
-    if (!res.ok) throw this.failure(key, res);
+    if (!res.ok) throw await this.failure(key, res);
     await this.cache.waitForRevision(res.revision);
     const last = JSON.parse(res.kv.value) as KObject;
     last.metadata ??= {};
@@ -82,7 +82,7 @@ export class ObjectStore {
 
   private async commit(key: string, op: WriteOp): Promise<CachedObject> {
     const res = await this.backend.write(op);
-    if (!res.ok) throw this.failure(key, res);
+    if (!res.ok) throw await this.failure(key, res);
     await this.cache.waitForRevision(res.revision);
     const cached = this.cache.get(key);
     if (cached && cached.revision === res.revision) return cached;
@@ -93,7 +93,12 @@ export class ObjectStore {
     return new CachedObject(key, obj, res.revision);
   }
 
-  private failure(key: string, res: Extract<WriteResult, { ok: false }>): StoreWriteError {
+  /**
+   * What storage holds now may not be in this cache yet (another API server replica wrote it):
+   * wait for it, so the error and a retry see it.
+   */
+  private async failure(key: string, res: Extract<WriteResult, { ok: false }>): Promise<StoreWriteError> {
+    if (res.current) await this.cache.catchUp(res.current.modRevision);
     return new StoreWriteError(res.reason, this.cache.get(key));
   }
 }

@@ -281,6 +281,18 @@ export class WatchCache {
     return new Promise((resolve) => this.revisionWaiters.push({ revision, resolve }));
   }
 
+  /**
+   * Whether the cache reaches `revision` within `timeoutMs`: a revision another API server
+   * replica wrote (over shared etcd) arrives here through the watch a moment later.
+   */
+  async catchUp(revision: number, timeoutMs = 3_000): Promise<boolean> {
+    if (this.revision >= revision) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const reached = await Promise.race([this.waitForRevision(revision).then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+    clearTimeout(timer);
+    return reached;
+  }
+
   get(key: string): CachedObject | undefined {
     return this.byResource.get(resourcePrefixOf(key))?.get(key);
   }

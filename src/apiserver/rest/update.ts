@@ -37,7 +37,7 @@ export async function updateObject(
   opts: UpdateOptions = {},
 ): Promise<KObject> {
   const gr = groupResource(type);
-  const current = api.store.get(type, namespace, name);
+  let current = api.store.get(type, namespace, name);
   if (!current) throw notFound(gr, name);
   const bm = (body.metadata ??= {});
   if (bm.name !== undefined && bm.name !== name) {
@@ -52,7 +52,10 @@ export async function updateObject(
   } else delete bm.namespace;
   if (bm.resourceVersion !== undefined && bm.resourceVersion !== '') {
     if (!/^\d+$/.test(String(bm.resourceVersion))) throw badRequest(`invalid resourceVersion "${bm.resourceVersion}": must be a number`);
-    if (Number(bm.resourceVersion) !== current.revision) throw conflict(gr, name, OBJECT_MODIFIED);
+    const rv = Number(bm.resourceVersion);
+    // Written through another API server replica (shared etcd) and not in this cache yet: wait for it.
+    if (rv > current.revision && (await api.store.cache.catchUp(rv))) current = api.store.get(type, namespace, name) ?? current;
+    if (rv !== current.revision) throw conflict(gr, name, OBJECT_MODIFIED);
   }
   if (opts.expectedRevision !== undefined && opts.expectedRevision !== current.revision) throw conflict(gr, name, OBJECT_MODIFIED);
   const old = current.clone();

@@ -116,6 +116,7 @@ interface InitOptions extends StorageFlags {
   stateDir?: string;
   port: number;
   bindAddress: string;
+  tlsSan?: string[];
   foreground?: boolean;
   adoptResources: string;
   clusterHealthCheckPeriodSeconds?: number;
@@ -151,6 +152,7 @@ async function serve(name: string, o: InitOptions, storage: StorageConfig, kubec
     dataDir: stateDir,
     port: o.port,
     bindAddress: o.bindAddress,
+    ...(o.tlsSan ? { hosts: o.tlsSan } : {}),
     storageSync: o.storageSync as 'full' | 'normal',
     storage,
     leaderElection: Object.fromEntries(
@@ -295,6 +297,7 @@ export function initCommand(): Command {
     .option('--state-dir <dir>', 'directory of the federation state (default .kubefed/NAME)')
     .option('--port <port>', 'API port (0 picks a free one)', parsePort, 0)
     .option('--bind-address <addr>', 'address the API listens on', '127.0.0.1')
+    .option('--tls-san <host...>', "extra DNS names or IPs for the serving certificate (e.g. a load balancer's in front of several replicas)")
     .option('--adopt-resources <mode>', 'Enabled: take over objects that already exist in members; Disabled: report AlreadyExists', 'Enabled')
     .option('--cluster-health-check-period-seconds <s>', 'time between health probes of a member (default 10)', positive('--cluster-health-check-period-seconds'))
     .option('--cluster-health-check-timeout-seconds <s>', 'timeout of one probe (default 3)', positive('--cluster-health-check-timeout-seconds'))
