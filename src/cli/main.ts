@@ -12,6 +12,7 @@ import { federateCommand } from './commands/federate.js';
 import { orphaningDeletionCommand } from './commands/orphaning-deletion.js';
 import { placementCommand } from './commands/placement.js';
 import { cordonCommands, taintCommand } from './commands/taint.js';
+import { dashboardCommand } from './commands/dashboard.js';
 
 const program = new Command();
 program
@@ -38,6 +39,7 @@ program.addCommand(taintCommand());
 for (const c of cordonCommands()) program.addCommand(c);
 program.addCommand(edgeCommand());
 program.addCommand(dnsCommand());
+program.addCommand(dashboardCommand());
 program.addCommand(joinCommand());
 program.addCommand(unjoinCommand());
 

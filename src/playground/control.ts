@@ -55,13 +55,15 @@ export class ControlServer {
     private readonly edge?: string,
     /** Address of the playground's DNS server, if it runs one. */
     private readonly dns?: string,
+    /** URL of the playground's web dashboard, if it runs one. */
+    private readonly dashboard?: string,
   ) {}
 
   async start(): Promise<ControlInfo> {
     const socket = socketPath(this.pg.stateDir);
     rmSync(socket, { force: true });
     const routes: [RegExp, Handler][] = [
-      [/^GET \/status$/, () => ({ clusters: this.pg.status(), regions: this.pg.regions(), zones: this.pg.zones(), kubeconfig: this.pg.kubeconfig, ...(this.federation ? { federation: this.federation } : {}), ...(this.edge ? { edge: this.edge } : {}), ...(this.dns ? { dns: this.dns } : {}) })],
+      [/^GET \/status$/, () => ({ clusters: this.pg.status(), regions: this.pg.regions(), zones: this.pg.zones(), kubeconfig: this.pg.kubeconfig, ...(this.federation ? { federation: this.federation } : {}), ...(this.edge ? { edge: this.edge } : {}), ...(this.dns ? { dns: this.dns } : {}), ...(this.dashboard ? { dashboard: this.dashboard } : {}) })],
       [/^POST \/clusters\/([^/]+)\/stop$/, async ([n]) => (await this.pg.stopCluster(n!), { changed: [n] })],
       [/^POST \/clusters\/([^/]+)\/start$/, async ([n]) => (await this.pg.startCluster(n!), { changed: [n] })],
       [/^POST \/clusters\/([^/]+)\/isolate$/, async ([n]) => (await this.pg.isolateCluster(n!), { changed: [n] })],

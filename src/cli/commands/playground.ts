@@ -10,6 +10,7 @@ import { Playground, type ClusterStatus } from '../../playground/world.js';
 import { FEDERATION_CONTEXT, PLAYGROUND_DNS_ADDRESS, PLAYGROUND_DNS_ZONE, PLAYGROUND_EDGE_ADMIN_PORT, spawnPlaygroundDns, spawnPlaygroundEdge, spawnPlaygroundFederation, type FederationProcess } from '../../playground/federate.js';
 import type { ServiceProcess } from '../../playground/child-process.js';
 import { PLAYGROUND_EDGE_ADDRESS } from '../../playground/traffic-settings.js';
+import { startPlaygroundDashboard } from '../../dashboard/playground.js';
 
 export const DEFAULT_STATE_DIR = '.kubefed/playground';
 
@@ -47,7 +48,7 @@ export function formatStatus(clusters: ClusterStatus[]): string {
   ]);
 }
 
-function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig: string; federation?: string; edge?: string; dns?: string }, seconds?: number): string {
+function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig: string; federation?: string; edge?: string; dns?: string; dashboard?: string }, seconds?: number): string {
   const nodes = pg.clusters.reduce((a, c) => a + c.nodes.length, 0);
   const first = pg.clusters.find((c) => c.name === 'gce-asia-east1-a') ?? pg.clusters[0]!;
   return [
@@ -58,6 +59,7 @@ function summary(pg: { clusters: ClusterStatus[]; regions: string[]; kubeconfig:
     ...(pg.federation ? [`Federation: ${pg.federation}, every cluster joined (context "${FEDERATION_CONTEXT}")`] : []),
     ...(pg.edge ? [`Global address: http://${pg.edge}/ and https://${pg.edge}/ (the edge; where requests go: kubefed edge status --admin-address ${pg.edge}:${PLAYGROUND_EDGE_ADMIN_PORT})`, `  a client in a zone: curl --interface 127.<octet of a cluster in that zone>.250.1 http://${pg.edge}/`] : []),
     ...(pg.dns ? [`DNS: ${pg.dns}:53 serves ${PLAYGROUND_DNS_ZONE} (federated Services of type LoadBalancer: dig @${pg.dns} SVC.NAMESPACE.${FEDERATION_CONTEXT}.svc.${PLAYGROUND_DNS_ZONE})`] : []),
+    ...(pg.dashboard ? [`Dashboard: ${pg.dashboard} (the federation at a glance; faults are buttons there)`] : []),
     ...(pg.federation ? [''] : []),
     `Kubeconfig: ${pg.kubeconfig} (one context per cluster${pg.federation ? `, and "${FEDERATION_CONTEXT}"` : ''})`,
     `  export KUBECONFIG=${pg.kubeconfig}`,
@@ -83,6 +85,8 @@ interface UpOptions {
   edgeAddress: string;
   dns: boolean;
   dnsAddress: string;
+  dashboard: boolean;
+  dashboardAddress: string;
   firstOctet?: number;
 }
 
@@ -117,11 +121,13 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
       throw e;
     }
   }
+  const dashboard = federation && o.dashboard ? await startPlaygroundDashboard(pg, o.dashboardAddress, edge ? o.edgeAddress : undefined, logger) : undefined;
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nStopping the playground...\n');
+    await dashboard?.close();
     await control.stop();
     await dns?.stop();
     await edge?.stop();
@@ -129,9 +135,9 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
     await pg.down();
     process.exit(0);
   };
-  const control = new ControlServer(pg, () => void shutdown(), federation?.url, edge ? o.edgeAddress : undefined, dns ? o.dnsAddress : undefined);
+  const control = new ControlServer(pg, () => void shutdown(), federation?.url, edge ? o.edgeAddress : undefined, dns ? o.dnsAddress : undefined, dashboard?.url);
   await control.start();
-  process.stdout.write(summary({ clusters: pg.status(), regions: pg.regions(), kubeconfig: pg.kubeconfig, ...(federation ? { federation: federation.url } : {}), ...(edge ? { edge: o.edgeAddress } : {}), ...(dns ? { dns: o.dnsAddress } : {}) }, pg.startSeconds) + '\n');
+  process.stdout.write(summary({ clusters: pg.status(), regions: pg.regions(), kubeconfig: pg.kubeconfig, ...(federation ? { federation: federation.url } : {}), ...(edge ? { edge: o.edgeAddress } : {}), ...(dns ? { dns: o.dnsAddress } : {}), ...(dashboard ? { dashboard: dashboard.url } : {}) }, pg.startSeconds) + '\n');
   if (!process.env.KUBEFED_PLAYGROUND_DETACHED) process.stdout.write('Press Ctrl-C to stop.\n');
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
@@ -209,6 +215,8 @@ export function playgroundCommand(): Command {
       .option('--edge-address <ip>', 'address of the global edge (HTTP :80, HTTPS :443)', PLAYGROUND_EDGE_ADDRESS)
       .option('--no-dns', 'no federation DNS server')
       .option('--dns-address <ip>', 'address of the federation DNS server (port 53)', PLAYGROUND_DNS_ADDRESS)
+      .option('--no-dashboard', 'no web dashboard')
+      .option('--dashboard-address <host:port>', 'address of the web dashboard (if the port is taken: any free port)', '127.0.0.1:8070')
       .option('--first-octet <n>', 'cluster i serves on 127.<n+i>.0.0/16 (default 10)', positiveInt('--first-octet'))
       .option('-v, --verbose', 'log what every cluster does'),
   ).action((o: UpOptions) => up(o, process.argv.slice(2)));

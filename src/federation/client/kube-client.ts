@@ -112,6 +112,8 @@ interface Connection {
   headers: Record<string, string>;
   pool: Pool;
   probes: Pool;
+  /** Streamed requests (proxied requests, watches): no cap on connections, no timeouts. */
+  streams: Pool;
 }
 
 export class KubeClient {
@@ -154,6 +156,7 @@ export class KubeClient {
         pool: new Pool(origin, { connections: this.opts.maxInFlight ?? 16, connect }),
         // Health probes get their own connection, so a busy pool does not read as an unhealthy cluster.
         probes: new Pool(origin, { connections: 1, connect }),
+        streams: new Pool(origin, { connect, headersTimeout: 0, bodyTimeout: 0 }),
       };
     }
     return this.conn;
@@ -311,6 +314,17 @@ export class KubeClient {
     }
   }
 
+  /**
+   * A raw request with this client's credentials whose answer is streamed as it comes (a proxy's
+   * request, a watch): headers given win over the client's own, except authentication.
+   */
+  async stream(o: { method: string; path: string; headers?: Record<string, string>; body?: Dispatcher.DispatchOptions['body']; signal?: AbortSignal }): Promise<Dispatcher.ResponseData> {
+    if (this.closed) throw new Error('client is closed');
+    const { headers, streams } = await this.connection();
+    const auth = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() === 'authorization'));
+    return streams.request({ method: o.method as Dispatcher.HttpMethod, path: o.path, headers: { ...headers, ...(o.headers ?? {}), ...auth }, ...(o.body !== undefined ? { body: o.body } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+  }
+
   /** GET /healthz (or another health path) with a short timeout. */
   async probe(path = '/healthz', timeoutMs = 3_000): Promise<{ ok: boolean; status?: number; error?: string }> {
     try {
@@ -370,5 +384,6 @@ export class KubeClient {
     this.closed = true;
     void this.conn?.pool.destroy().catch(() => undefined);
     void this.conn?.probes.destroy().catch(() => undefined);
+    void this.conn?.streams.destroy().catch(() => undefined);
   }
 }
