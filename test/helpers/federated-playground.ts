@@ -40,10 +40,17 @@ export interface FederatedPlayground {
   stop(): Promise<void>;
 }
 
-/** `names` renames the default topology's clusters (seed 004 calls them earth and vulcan). */
-export async function startFederatedPlayground(o: { clusters: number; nodes?: number; firstOctet: number; names?: string[]; federation?: PlaygroundFederationOptions; edge?: boolean | Omit<EdgeServiceOptions, 'client' | 'log'>; dns?: boolean; topology?: (t: Topology) => void }): Promise<FederatedPlayground> {
-  const dir = mkdtempSync(join(tmpdir(), 'kubefed-fedpg-'));
-  const logger = pino({ level: process.env.KUBEFED_TEST_LOG ?? 'silent' });
+export interface TestTopologyOptions {
+  clusters: number;
+  nodes?: number;
+  firstOctet: number;
+  /** Renames the default topology's clusters (seed 004 calls them earth and vulcan). */
+  names?: string[];
+  topology?: (t: Topology) => void;
+}
+
+/** The default topology of `clusters` clusters with the tests' fast timings. */
+export function testTopology(o: TestTopologyOptions): Topology {
   const topology = defaultTopology(o.clusters, o.nodes ?? 1, undefined, o.firstOctet);
   topology.timing = { ...FAST_TIMING };
   o.topology?.(topology);
@@ -51,6 +58,13 @@ export async function startFederatedPlayground(o: { clusters: number; nodes?: nu
     const c = topology.clusters[i];
     if (c) topology.clusters[i] = { ...c, name: n, nodes: c.nodes.map((node) => ({ ...node, name: node.name.replace(c.name, n) })) };
   });
+  return topology;
+}
+
+export async function startFederatedPlayground(o: TestTopologyOptions & { federation?: PlaygroundFederationOptions; edge?: boolean | Omit<EdgeServiceOptions, 'client' | 'log'>; dns?: boolean }): Promise<FederatedPlayground> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubefed-fedpg-'));
+  const logger = pino({ level: process.env.KUBEFED_TEST_LOG ?? 'silent' });
+  const topology = testTopology(o);
   const pg = await Playground.up({ stateDir: join(dir, 'playground'), topology, logger });
   let cp: ControlPlane;
   const address = edgeAddress();
