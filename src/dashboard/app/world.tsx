@@ -119,6 +119,11 @@ export function WorldView() {
   const world = topology(views);
   const states = new Map<string, string>(((pg?.data?.clusters ?? []) as { name: string; state: string; blackholed?: boolean }[]).map((c) => [c.name, c.blackholed ? 'blackholed' : c.state]));
   const ready = views.filter((c) => c.ready).length;
+  const loaded = clusters!.state !== 'loading';
+  useEffect(() => {
+    // The benchmark's signal (bench/dashboard.ts): the world view shows the clusters.
+    if (loaded && performance.getEntriesByName('kubefed:world-ready').length === 0) performance.mark('kubefed:world-ready');
+  }, [loaded]);
   return (
     <main>
       <h1>World</h1>
