@@ -78,9 +78,12 @@ async function ensureEdgeIdentity(client: KubeClient): Promise<void> {
   });
 }
 
+/** The CRDs installFederation keeps in the federation API (the MCS CRDs come with installMcs). */
+export const FEDERATION_API_CRDS: readonly KObject[] = [...FEDERATION_CRDS, ...GATEWAY_API_CRDS, dnsEndpointCrd];
+
 /** Idempotent: safe on every start of the control plane. Returns whether this was the first install. */
 export async function installFederation(client: KubeClient, settings: FederationSettings = {}, extraCrds: KObject[] = []): Promise<boolean> {
-  const crds = [...FEDERATION_CRDS, ...GATEWAY_API_CRDS, dnsEndpointCrd, ...extraCrds];
+  const crds = [...FEDERATION_API_CRDS, ...extraCrds];
   for (const crd of crds) await ensureCrd(client, crd);
   await ensure(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUBEFED_NAMESPACE } });
   for (const crd of crds) await client.waitServed(`${crd.spec.group}/${crd.spec.versions[0].name}`, crd.spec.names.kind);

@@ -136,18 +136,25 @@ export interface WebhookRegistration {
 /** What an operator may tune on a webhook and this process leaves as found. */
 const OPERATOR_FIELDS = ['failurePolicy', 'timeoutSeconds', 'namespaceSelector', 'objectSelector', 'matchConditions', 'reinvocationPolicy', 'matchPolicy'] as const;
 
-/** Creates the two configurations, or brings their clientConfig and rules up to date. */
-export async function registerWebhooks(client: KubeClient, r: WebhookRegistration): Promise<void> {
-  const desired = webhookConfigurations({
+/** The two configurations; without a CA (the deployment manifests) they have no caBundle until this process sets it. */
+export function federationWebhookConfigurations(r: Omit<WebhookRegistration, 'caPem'> & { caPem?: string }): { validating: KObject; mutating: KObject } {
+  const d = webhookConfigurations({
     name: WEBHOOK_CONFIGURATION,
     ...('url' in r.target ? { url: r.target.url } : { service: r.target.service }),
-    caPem: r.caPem,
+    caPem: r.caPem ?? '',
     validateRules: r.rules.validate,
     mutateRules: r.rules.mutate,
     labels: LABELS,
     ...(r.failurePolicy ? { failurePolicy: r.failurePolicy } : {}),
     ...(r.timeoutSeconds ? { timeoutSeconds: r.timeoutSeconds } : {}),
   });
+  if (!r.caPem) for (const c of [d.validating, d.mutating]) for (const w of c.webhooks as { clientConfig: Record<string, unknown> }[]) delete w.clientConfig.caBundle;
+  return d;
+}
+
+/** Creates the two configurations, or brings their clientConfig and rules up to date. */
+export async function registerWebhooks(client: KubeClient, r: WebhookRegistration): Promise<void> {
+  const desired = federationWebhookConfigurations(r);
   for (const want of [desired.validating, desired.mutating]) {
     for (let attempt = 0; ; attempt++) {
       const cur = await client.get(ADMISSION, want.kind!, undefined, WEBHOOK_CONFIGURATION);
