@@ -237,12 +237,12 @@ async function init(name: string, o: InitOptions, cmd: Command): Promise<void> {
       : [
           `Federation "${name}" is running as ${started.length} replicas on etcd (controllers leader-elected):`,
           ...started.map((r) => `  replica ${r.info.replicaId}: ${r.info.url} (pid ${r.info.pid}, context ${replicaContext(name, r.info.replicaId!)}, log ${r.log})`),
-          `Context "${name}" points at replica 0; in production put a load balancer in front of the replicas (docs/high-availability.md).`,
+          `Context "${name}" points at replica 0; in production a load balancer goes in front of the replicas (docs/high-availability.md).`,
         ];
   process.stdout.write(
     [
       ...lines,
-      `Context "${replicaContext(name, o.replicaId ?? FIRST_REPLICA)}" added to ${kubeconfig}. Next:`,
+      started.length === 1 ? `Context "${replicaContext(name, o.replicaId ?? FIRST_REPLICA)}" added to ${kubeconfig}. Next:` : `Contexts added to ${kubeconfig}. Next:`,
       `  kubefed --context=${name} join CLUSTER --cluster-context=CLUSTER_CONTEXT`,
       `  kubectl --context=${name} get clusters`,
       '',
