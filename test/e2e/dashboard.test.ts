@@ -191,12 +191,15 @@ describe('the dashboard', () => {
     const client = traffic('gce-asia-east1-b');
     try {
       await page.goto(`${admin.url}#/traffic`);
-      await eventually(async () => (await shareOf(page, 'gce-asia-east1-b')) > 0.9, 'traffic from asia-east1-b served in its own zone', WAIT);
+      await eventually(async () => (await shareOf(page, 'gce-asia-east1-b')) > 0.9 && Number(await page.locator('[data-total]').getAttribute('data-total')) >= 20, 'traffic from asia-east1-b served in its own zone', WAIT);
       await shot(page, 'traffic');
 
       await page.goto(`${admin.url}#/world`);
       await page.getByRole('button', { name: 'fail zone asia-east1-b' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Fail zone asia-east1-b' }).click();
+      await page.locator('[data-zone="asia-east1-b"]').getByText('powered off').waitFor({ timeout: WAIT });
+      await eventually(async () => (await page.getByTestId('ready-count').textContent()) === '8', 'gce-asia-east1-b not Ready on the world view', WAIT);
+      await shot(page, 'world-zone-failed');
 
       await page.goto(`${admin.url}#/workloads`);
       const row = page.locator('tr[data-object="ReplicaSet/default/nginx"]');
@@ -211,6 +214,7 @@ describe('the dashboard', () => {
       );
       await page.goto(`${admin.url}#/traffic`);
       await eventually(async () => (await shareOf(page, 'gce-asia-east1-a')) + (await shareOf(page, 'gce-asia-east1-c')) > 0.5, 'asia-east1-b\'s clients served by the other asia-east1 clusters', WAIT);
+      await shot(page, 'traffic-zone-failed');
     } finally {
       client.stop();
       await client.done;
@@ -218,9 +222,23 @@ describe('the dashboard', () => {
     }
   }, WAIT * 3);
 
+  it('shows an unreachable member\'s error in its own row of the trace page; the other members\' copies still show', async () => {
+    await fp.pg.isolateCluster('gce-europe-west1-d');
+    try {
+      await page.goto(`${admin.url}#/objects/services/default/nginx`);
+      const rows = page.locator('table[aria-label="member copies"] tbody tr');
+      await eventually(async () => (await rows.count()) === 9, 'nine member rows', WAIT);
+      await page.locator('tr[data-cluster="gce-europe-west1-d"]').getByText(/cannot be reached|did not answer/).waitFor({ timeout: WAIT });
+      await eventually(async () => (await page.locator('tr[data-cluster] td').getByText(/^rv \d+$/).count()) === 8, 'the eight reachable members\' copies', WAIT);
+    } finally {
+      await fp.pg.startCluster('gce-europe-west1-d');
+    }
+  }, WAIT * 2);
+
   it('has no console errors on the pages of a user who may act', () => {
-    // The browser logs every failed request: the 422 is the validation error the trace test provoked.
-    expect(consoleErrors.filter((e) => !/status of 422/.test(e))).toEqual([]);
+    // The browser logs every failed request: the 422 is the validation error the trace test
+    // provoked, the 503/504 the isolated member's copy.
+    expect(consoleErrors.filter((e) => !/status of (422|503|504)/.test(e))).toEqual([]);
   });
 
   it('shows a read-only user no action, and the API refuses a hand-made one with "not allowed"', async () => {

@@ -16,7 +16,7 @@ function Split(p: { edge?: EdgeView & { error?: string } }) {
   const clusters = [...new Set([...e.split.rows.map((r) => r.cluster), ...Object.keys(e.clusters)])].filter(Boolean).sort();
   return (
     <>
-      <p class="summary" aria-live="polite">
+      <p class="summary" aria-live="polite" data-total={e.split.total}>
         {e.split.total} requests in the last {e.split.seconds} s ({e.split.rate.toFixed(1)}/s) · retries {e.retries} · edge at {e.admin}
       </p>
       <div class="scroll">

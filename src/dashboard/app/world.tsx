@@ -117,7 +117,12 @@ export function WorldView() {
   const mayFault = faultAccess === true;
   const views = itemsOf(clusters!).map(clusterView);
   const world = topology(views);
-  const states = new Map<string, string>(((pg?.data?.clusters ?? []) as { name: string; state: string; blackholed?: boolean }[]).map((c) => [c.name, c.blackholed ? 'blackholed' : c.state]));
+  const pgClusters = (pg?.data?.clusters ?? []) as { name: string; state: string; blackholed?: boolean; nodes?: { zone: string; up: boolean }[] }[];
+  const states = new Map<string, string>(pgClusters.map((c) => [c.name, c.blackholed ? 'blackholed' : c.state]));
+  /** Zones whose every playground node is powered off (zone or region failed). */
+  const zoneNodes = new Map<string, boolean[]>();
+  for (const c of pgClusters) for (const n of c.nodes ?? []) zoneNodes.set(n.zone, [...(zoneNodes.get(n.zone) ?? []), n.up]);
+  const zoneDown = (z: string) => (zoneNodes.get(z) ?? []).length > 0 && zoneNodes.get(z)!.every((up) => !up);
   const ready = views.filter((c) => c.ready).length;
   const loaded = clusters!.state !== 'loading';
   useEffect(() => {
@@ -145,7 +150,9 @@ export function WorldView() {
             <div class="zones">
               {r.zones.map((z) => (
                 <div class="zone" key={z.zone} data-zone={z.zone} aria-label={`zone ${z.zone}`}>
-                  <h3>{z.zone}</h3>
+                  <h3>
+                    {z.zone} {zoneDown(z.zone) && <Badge tone="bad">powered off</Badge>}
+                  </h3>
                   {mayFault && (
                     <div class="actions">
                       <ActionButton small label="Fail zone" title={`fail zone ${z.zone}`} action={() => fault(`Fail zone ${z.zone}`, `/zones/${z.zone}/fail`, 'Every node in the zone loses power: nodes go NotReady, their pods stop answering.')} />
