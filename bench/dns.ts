@@ -18,8 +18,12 @@
  * Needs dnsperf, knot, bind9 and taskset (apt-get install -y dnsperf knot bind9 bind9-dnsutils);
  * downloads nothing.
  *
- * Usage: npm run bench:dns [-- --duration 10 --rounds 1 --services 1000 --against knot,bind
- *          --clients 4 --outstanding 100 --nice -10 --json out.json]
+ * Part (b), bench/dns-answer-change.ts: on a 3-cluster playground, the time from a shard's failure
+ * (and recovery) to the federation's changed answer (goal under 1 s).
+ *
+ * Usage: npm run bench:dns [-- --only servers,answer-change --duration 10 --rounds 1 --services 1000
+ *          --against knot,bind --clients 4 --outstanding 100 --nice -10 --json out.json
+ *          --reps 2 --first-octet 230 --dns-address 127.0.55.1]
  *        (--nice: run the servers and dnsperf at that nice level, for a machine busy with other work)
  *        node dist/bench/dns.js --write-queries FILE   (the query file alone)
  */
@@ -32,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
 import { renderZoneFile } from '../src/dns/zonefile.js';
 import { buildZone, type DnsRecord, type Zone, type ZoneSet } from '../src/dns/zone.js';
+import { measureAnswerChange, summarizeAnswerChange } from './dns-answer-change.js';
 
 const args = process.argv.slice(2);
 const has = (name: string) => args.includes(`--${name}`);
@@ -393,7 +398,21 @@ async function sameAnswers(servers: Server[], file: string, sample: number): Pro
   return { checked: lines.length, differ };
 }
 
+/** Part (b): the federation's answers following a shard's health (bench/dns-answer-change.ts). */
+async function answerChange(): Promise<void> {
+  console.log(`\n(b) answer change: a shard fails and recovers, ${num('reps', 2)} times on each of 3 clusters`);
+  const runs = await measureAnswerChange({ reps: num('reps', 2), firstOctet: num('first-octet', 230), dnsAddress: opt('dns-address', '127.0.55.1') }, (l) => console.log(l));
+  for (const l of summarizeAnswerChange(runs)) console.log(l);
+}
+
 async function main(): Promise<void> {
+  const only = opt('only', 'servers,answer-change').split(',');
+  if (only.includes('servers')) await servers();
+  if (only.includes('answer-change')) await answerChange();
+}
+
+/** Part (a): our server against Knot and BIND under dnsperf. */
+async function servers(): Promise<void> {
   for (const c of ['dnsperf', 'taskset']) need(c);
   const against = opt('against', 'knot,bind').split(',').filter(Boolean);
   if (against.includes('knot')) need('knotd');

@@ -276,7 +276,8 @@ describe('nodes, scheduling and pods', () => {
     const message = '0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
     expect(c).toMatchObject({ status: 'False', message });
     expect(cl.c.get(PODS, 'default', 'huge')!.status.phase).toBe('Pending');
-    const ev = cl.c.list(EVENTS, 'default').find((e) => e.involvedObject?.name === 'huge' && e.reason === 'FailedScheduling');
+    // The scheduler records its event after writing the condition, without waiting for it.
+    const ev = await eventually(() => cl.c.list(EVENTS, 'default').find((e) => e.involvedObject?.name === 'huge' && e.reason === 'FailedScheduling'), 'the FailedScheduling event');
     expect(ev).toMatchObject({ type: 'Warning', message });
     expect(await cl.k(['get', 'pod', 'huge', '--no-headers'])).toMatch(/^huge\s+0\/1\s+Pending\s+0\s/);
 
