@@ -42,7 +42,36 @@ function replicasIn(cluster: string, name: string): number | undefined {
 
 /** Waits until the division of `name` (clusters not listed: 0 or no copy) is `want`. */
 async function divided(name: string, want: Record<string, number>, what: string): Promise<void> {
-  await eventually(() => fp.clusters.every((c) => (replicasIn(c, name) ?? 0) === (want[c] ?? 0)), `${name} divided as ${JSON.stringify(want)} (${what})`, WAIT);
+  try {
+    await waitDivided(name, want, what);
+  } catch (e) {
+    // What the federation decided and why, for the failure's reader.
+    console.log(`kubefed placement deployment ${name}:\n${await kubefed('placement', 'deployment', name, '-n', NS).catch(String)}`);
+    console.log(`events:\n${await fp.ok(['--context=federation', 'get', 'events', '-A', '--sort-by=.lastTimestamp']).catch(String)}`);
+    throw e;
+  }
+}
+async function waitDivided(name: string, want: Record<string, number>, what: string): Promise<void> {
+  await eventually(
+    () => {
+      if (fp.clusters.every((c) => (replicasIn(c, name) ?? 0) === (want[c] ?? 0))) return true;
+      // Thrown so that a timeout reports the last division seen.
+      throw new Error(`divided as ${JSON.stringify(Object.fromEntries(fp.clusters.map((c) => [c, replicasIn(c, name)])))}`);
+    },
+    `${name} divided as ${JSON.stringify(want)} (${what})`,
+    WAIT,
+  );
+}
+
+/** A Deployment created with its preferences in one request (no division before them). */
+async function deployWithPreferences(name: string, replicas: number, preferences: object): Promise<void> {
+  const manifest = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: NS, annotations: { 'federation.kubernetes.io/deployment-preferences': JSON.stringify(preferences) } },
+    spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'nginx', image: 'nginx' }] } } },
+  };
+  await fp.ok(['--context=federation', 'create', '-f', '-'], JSON.stringify(manifest));
 }
 
 async function deploy(name: string, replicas: number, preferences?: object): Promise<void> {
@@ -108,7 +137,7 @@ describe('placement policy', () => {
   });
 
   it('ordered affinity groups: the first group holds the workload, the next takes over while it is down, and replicas return', async () => {
-    await deploy('ordered', 4, {
+    await deployWithPreferences('ordered', 4, {
       clusters: { '*': { weight: 1 } },
       clusterAffinities: [
         { affinityName: 'primary', clusterNames: [US_A, US_B] },
