@@ -19,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { KubeClient } from '../src/federation/client/kube-client.js';
+import type { KObject } from '../src/apis/object.js';
+import { isAlreadyExists, KubeApiError, KubeClient } from '../src/federation/client/kube-client.js';
 import { KUBEFED_NAMESPACE, CORE_API_VERSION } from '../src/federation/crds/federation-crds.js';
 
 const args = process.argv.slice(2);
@@ -50,6 +51,20 @@ const kubefed = (cliArgs: string[]) =>
     execFile(process.execPath, [CLI, ...cliArgs], { timeout: 600_000, env: { ...process.env, KUBEFED_LOG_LEVEL: 'warn' } }, (err, stdout, stderr) => (err ? reject(new Error(`kubefed ${cliArgs.join(' ')}: ${stderr || err.message}`)) : resolve(String(stdout)))),
   );
 
+/** A create that survives a busy machine (a connect timeout, a 5xx): retried; AlreadyExists counts as done. */
+async function createRetrying(client: KubeClient, obj: KObject): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.create(obj);
+      return;
+    } catch (e) {
+      if (isAlreadyExists(e)) return;
+      if (attempt >= 5 || (e instanceof KubeApiError && e.status < 500)) throw e;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${Math.round(x)} ms`;
 
@@ -65,14 +80,15 @@ async function main(): Promise<void> {
     console.log(`playground of ${CLUSTERS} clusters up in ${((Date.now() - t0) / 1000).toFixed(1)} s; dashboard at ${url}`);
 
     client = KubeClient.fromKubeconfig(join(stateDir, 'kubeconfig'), 'federation', { maxInFlight: 32 });
-    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    await createRetrying(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     const t1 = Date.now();
     for (let i = 0; i < OBJECTS; i += 32) {
-      await Promise.all(Array.from({ length: Math.min(32, OBJECTS - i) }, (_, j) => client!.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i + j}`, namespace: NS }, data: { n: String(i + j) } })));
+      await Promise.all(Array.from({ length: Math.min(32, OBJECTS - i) }, (_, j) => createRetrying(client!, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i + j}`, namespace: NS }, data: { n: String(i + j) } })));
     }
     // Propagated: a record per object with every cluster Ok.
     for (;;) {
-      const recs = (await client.list(CORE_API_VERSION, 'PropagationRecord', { namespace: KUBEFED_NAMESPACE })).items.filter((r: any) => r.target?.namespace === NS);
+      const list = await client.list(CORE_API_VERSION, 'PropagationRecord', { namespace: KUBEFED_NAMESPACE }).catch(() => undefined);
+      const recs = (list?.items ?? []).filter((r: any) => r.target?.namespace === NS);
       const done = recs.filter((r: any) => (r.clusters ?? []).filter((c: any) => c.status === 'Ok').length === CLUSTERS).length;
       if (done >= OBJECTS) break;
       await new Promise((r) => setTimeout(r, 2_000));

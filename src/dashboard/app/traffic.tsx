@@ -79,8 +79,9 @@ function Backends(p: { namespace: string; services: string[]; slices: any[]; svc
               {shards.length === 0 && <li class="muted">no shards</li>}
               {shards.map(([c, n]) => (
                 <li key={c}>
-                  <Badge tone={n.ready > 0 ? 'ok' : 'bad'}>
+                  <Badge tone={n.ready > 0 ? 'ok' : 'bad'} title={rate ? 'ready/total endpoints, capacity (ready endpoints x declared rate)' : 'ready/total endpoints'}>
                     {c} {n.ready}/{n.total}
+                    {rate && Number(rate) > 0 ? ` · ${n.ready * Number(rate)} req/s` : ''}
                   </Badge>
                 </li>
               ))}
