@@ -2,7 +2,9 @@
  * Host-cluster mode end to end (issue 15): the federation controllers run as their own process
  * (`kubefed controller-manager`, the built CLI) against a separate API server standing in for an
  * existing host cluster: our API server started plain, with no federation admission in-process.
- * The process installs the federation's CRDs there and registers its admission webhooks; two
+ * It runs as the ServiceAccount of the kustomize base (deploy/kustomize/base: its RBAC applied to
+ * the host), so that identity is shown to be enough. The process installs the federation's CRDs
+ * there and registers its admission webhooks; two
  * playground clusters, earth and vulcan, are joined with `kubefed join` against the host context;
  * the seed 004 objects are propagated to both. An invalid placement is refused through the webhook
  * with the embedded control plane's own 422 (compared in this test), the controller manager's
@@ -15,7 +17,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeApiError, KubeClient } from '../../src/federation/client/kube-client.js';
 import { ControlPlane } from '../../src/federation/controlplane.js';
@@ -36,6 +38,8 @@ const MEMBERS = ['earth', 'vulcan'] as const;
 const NS = 'fedtestns';
 const HOST = 'test';
 const EMBEDDED = 'embedded';
+/** The controller manager's context: the kustomize base's ServiceAccount. */
+const MANAGER = 'manager';
 
 let dir: string;
 let host: TestServer;
@@ -55,7 +59,7 @@ async function ok(args: string[], input?: string): Promise<string> {
 function startManager(): Promise<typeof manager> {
   const proc = spawn(
     process.execPath,
-    [KUBEFED_BIN, 'controller-manager', '--kubeconfig', host.kubeconfig, '--context', HOST, '--webhook-address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--webhook-timeout-seconds', '2', '--cluster-health-check-period-seconds', '1'],
+    [KUBEFED_BIN, 'controller-manager', '--kubeconfig', host.kubeconfig, '--context', MANAGER, '--webhook-address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--webhook-timeout-seconds', '2', '--cluster-health-check-period-seconds', '1'],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBEFED_LOG_LEVEL: 'warn' } },
   );
   let out = '';
@@ -98,6 +102,13 @@ beforeAll(async () => {
   embedded = await ControlPlane.start({ dataDir: join(dir, 'embedded'), storageSync: 'normal', logger: silentLogger(), leaderElection: { enabled: false } });
   await embedded.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
   mergeKubeconfig(host.kubeconfig, [embedded.kubeconfigEntry(EMBEDDED), ...[...pg.clusters.values()].map((c) => c.kubeconfigEntry())]);
+  // The deployment's identity: the namespace, ServiceAccount and RBAC of the kustomize base, as rendered.
+  const rendered = parseAllDocuments(await ok(['kustomize', join(ROOT, 'deploy/kustomize/base')])).map((d) => d.toJS() as { kind: string });
+  const identity = rendered.filter((o) => ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind));
+  expect(identity.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'Namespace', 'ServiceAccount']);
+  await ok(['--context', HOST, 'apply', '-f', '-'], identity.map((o) => stringify(o)).join('---\n'));
+  const token = (await ok(['--context', HOST, 'create', 'token', 'kubefed-controller-manager', '-n', KUBEFED_NAMESPACE, '--duration=2h'])).trim();
+  mergeKubeconfig(host.kubeconfig, [{ name: MANAGER, server: host.url, caPem: host.server.caPem, token }]);
   manager = await startManager();
 }, 180_000);
 
@@ -205,7 +216,7 @@ describe('host-cluster mode: kubefed controller-manager against an existing API 
   it("serves /metrics to a token allowed to get it (401 without one, 403 without the permission), with the controllers' metrics", async () => {
     await ok(['--context', HOST, 'create', 'namespace', 'monitoring']);
     for (const sa of ['prometheus', 'nobody']) await ok(['--context', HOST, 'create', 'serviceaccount', sa, '-n', 'monitoring']);
-    await ok(['--context', HOST, 'create', 'clusterrole', 'kubefed-metrics-reader', '--verb=get', '--non-resource-url=/metrics']);
+    // The base's ClusterRole for scrapers, bound to Prometheus' ServiceAccount as docs/deployment.md says.
     await ok(['--context', HOST, 'create', 'clusterrolebinding', 'prometheus-kubefed-metrics', '--clusterrole=kubefed-metrics-reader', '--serviceaccount=monitoring:prometheus']);
     const token = async (sa: string) => (await ok(['--context', HOST, 'create', 'token', sa, '-n', 'monitoring'])).trim();
     expect((await managerGet('/metrics')).status).toBe(401);
