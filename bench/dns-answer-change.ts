@@ -153,7 +153,7 @@ export async function measureAnswerChange(o: AnswerChangeOptions, log: (line: st
     log(`playground: ${topology.clusters.length} clusters, DNS ${o.dnsAddress}, zone ${DNS_SETTINGS.domain}; every zone name answers A`);
     const runs: AnswerChangeRun[] = [];
     const place = (zeroed?: string) =>
-      fed.patch('apps/v1', 'Deployment', NS, SERVICE, { metadata: { annotations: { [PREFERENCES]: JSON.stringify({ clusters: { '*': { weight: 1 }, ...(zeroed ? { [zeroed]: { weight: 1, maxReplicas: 0 } } : {}) } }) } } }, 'merge');
+      fed.patch('apps/v1', 'Deployment', NS, SERVICE, { metadata: { annotations: { [PREFERENCES]: JSON.stringify({ rebalance: true, clusters: { '*': { weight: 1 }, ...(zeroed ? { [zeroed]: { weight: 1, maxReplicas: 0 } } : {}) } }) } } }, 'merge');
     for (let rep = 0; rep < o.reps; rep++) {
       for (const c of topology.clusters) {
         const name = names.zone(c.zones[0]!, c.region);
