@@ -338,7 +338,13 @@ export class DashboardServer {
   // --- answers -------------------------------------------------------------------------------------
 
   private file(res: ServerResponse, path: string): void {
-    const rel = path === '/' ? 'index.html' : normalize(decodeURIComponent(path)).replace(/^[/\\]+/, '');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      return this.status(res, statusOf(400, `malformed path ${path}`, 'BadRequest'));
+    }
+    const rel = path === '/' ? 'index.html' : normalize(decoded).replace(/^[/\\]+/, '');
     let full = join(this.appDir, rel);
     if (!full.startsWith(this.appDir + sep) || !existsSync(full) || !statSync(full).isFile()) full = join(this.appDir, 'index.html');
     if (!existsSync(full)) {

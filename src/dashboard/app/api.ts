@@ -103,7 +103,8 @@ class Store {
 
   private open(): Promise<void> {
     this.ready ??= new Promise<void>((resolve) => {
-      this.session = crypto.randomUUID();
+      // getRandomValues, not randomUUID: the latter exists only in secure contexts (not http://<LAN address>).
+      this.session = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
       void fetch(`/dashboard/api/watch?session=${this.session}`)
         .then(async (res) => {
           if (!res.ok || !res.body) throw new Error(`watch stream answered ${res.status}`);
