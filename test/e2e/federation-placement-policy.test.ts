@@ -80,7 +80,9 @@ async function deploy(name: string, replicas: number, preferences?: object): Pro
 }
 
 beforeAll(async () => {
-  fp = await startFederatedPlayground({ clusters: 5, nodes: 1, firstOctet: reserveOctets(5) });
+  // Placement, not detection speed, is under test: probes tolerate a machine busy with other suites
+  // (a stopped cluster refuses at once, so it is still found in ~3 s).
+  fp = await startFederatedPlayground({ clusters: 5, nodes: 1, firstOctet: reserveOctets(5), federation: { clusterHealth: { probePeriodMs: 1_000, probeTimeoutMs: 3_000, failureThreshold: 3 } } });
   await fp.ok(['--context=federation', 'create', 'namespace', NS]);
 }, 120_000);
 
