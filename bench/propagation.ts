@@ -13,16 +13,23 @@
  *   federation throughput / raw rate. Throughput and raw alternate over --rounds rounds (3), each
  *   with fresh objects; the figures shown are the median round's, every round is listed.
  *
- * Usage: npm run bench:propagation [-- --only 9|50 --rate9 50 --rate50 10 --objects9 1000 --objects50 200 --rounds 3 --first-octet 10 --json out.json --profile DIR]
+ * --ha: the control plane highly available (docs/high-availability.md): a 3-member etcd on
+ * loopback and `kubefed init --storage etcd --replicas 2` (two processes, controllers
+ * leader-elected); the benchmark's creates alternate between the two API servers, as behind a
+ * load balancer; the control plane's CPU is both replicas', and etcd's is shown on its own.
+ *
+ * Usage: npm run bench:propagation [-- --ha --only 9|50 --rate9 50 --rate50 10 --objects9 1000 --objects50 200 --rounds 3 --first-octet 10 --json out.json --profile DIR]
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient, type Informer } from '../src/federation/client/kube-client.js';
 import { joinCluster } from '../src/federation/clusters/join.js';
 import { readKubeconfig } from '../src/kubeconfig.js';
+import { EtcdBackend } from '../src/storage/etcd.js';
+import { startEtcd, type EtcdCluster } from '../test/helpers/etcd.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);
@@ -31,6 +38,9 @@ const firstOctet = opt('first-octet', 10);
 /** Writes CPU profiles of the control plane process there, and of the playground in DIR/playground (for finding where time goes). */
 const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+/** etcd (3 members) and two control-plane replicas. */
+const ha = args.includes('--ha');
+const HA_REPLICAS = 2;
 const CLI = join(fileURLToPath(import.meta.url), '../../../bin/kubefed.js');
 const NS = 'bench';
 /** The member clients' request cap (KubeClient's default, used by the control plane too). */
@@ -65,31 +75,64 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-/** The processes whose CPU a phase measures. */
+/** The processes whose CPU a phase measures (the control plane's replicas, etcd's members). */
 interface Pids {
   playground: number;
-  controlPlane: number;
+  controlPlane: number[];
+  etcd: number[];
 }
 
 interface CpuShare {
   playground: number;
   controlPlane: number;
+  etcd: number;
   bench: number;
 }
+
+const cpuOf = (pids: number[]) => pids.reduce((n, p) => n + cpuSeconds(p), 0);
 
 /** Cores each process used over a phase (CPU seconds / wall seconds). */
 function cpuMeter(pids: Pids): () => CpuShare {
   const t0 = performance.now();
-  const start = { playground: cpuSeconds(pids.playground), controlPlane: cpuSeconds(pids.controlPlane), bench: process.cpuUsage() };
+  const start = { playground: cpuSeconds(pids.playground), controlPlane: cpuOf(pids.controlPlane), etcd: cpuOf(pids.etcd), bench: process.cpuUsage() };
   return () => {
     const wall = (performance.now() - t0) / 1000;
     const b = process.cpuUsage(start.bench);
     return {
       playground: (cpuSeconds(pids.playground) - start.playground) / wall,
-      controlPlane: (cpuSeconds(pids.controlPlane) - start.controlPlane) / wall,
+      controlPlane: (cpuOf(pids.controlPlane) - start.controlPlane) / wall,
+      etcd: (cpuOf(pids.etcd) - start.etcd) / wall,
       bench: (b.user + b.system) / 1e6 / wall,
     };
   };
+}
+
+/** The etcd member processes serving from data directories under `root` (found in /proc). */
+function etcdPids(root: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+        const i = argv.indexOf('--data-dir');
+        return i >= 0 && argv[i + 1]!.startsWith(root);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** The control plane's replicas as the user reaches them: creates alternate between their API servers. */
+class Federation {
+  private next = 0;
+  constructor(readonly clients: KubeClient[]) {}
+  get first(): KubeClient {
+    return this.clients[0]!;
+  }
+  create(obj: ReturnType<typeof configMap>): Promise<unknown> {
+    return this.clients[this.next++ % this.clients.length]!.create(obj);
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -167,6 +210,33 @@ interface WorldResult {
   ratio: number;
   /** Every round's federated rate, raw rate and ratio; the figures above are the median round's. */
   rounds: { objectsPerSecond: number; rawWritesPerSecond: number; ratio: number }[];
+  /** --ha: etcd writes per object propagated (revisions over the throughput rounds) and etcd's own write rate here. */
+  etcd?: { writesPerObject: number; rawWritesPerSecond: number; rawP50Ms: number };
+}
+
+/** etcd's current revision (a linearizable range through the JSON gateway). */
+async function etcdRevision(endpoint: string): Promise<number> {
+  const r = await fetch(`${endpoint}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: Buffer.from('health').toString('base64') }) });
+  return Number(((await r.json()) as { header: { revision: string } }).header.revision);
+}
+
+/** etcd's write rate on this machine: the storage backend's create transactions, 32 at once (the sync workers' concurrency). */
+async function etcdRawRate(endpoints: string[], writes = 2000, inFlight = 32): Promise<{ writesPerSecond: number; p50Ms: number }> {
+  const b = await EtcdBackend.open({ endpoints, prefix: '/kubefed-bench-raw', compactionIntervalMs: 0 });
+  try {
+    const lat: number[] = [];
+    const keys = Array.from({ length: writes }, (_, i) => `/registry/configmaps/bench/raw-${i}`);
+    const value = JSON.stringify(configMap('raw', 'etcd'));
+    const t0 = performance.now();
+    await pool(keys, inFlight, async (key) => {
+      const s = performance.now();
+      await b.write({ type: 'create', key, value });
+      lat.push(performance.now() - s);
+    });
+    return { writesPerSecond: writes / ((performance.now() - t0) / 1000), p50Ms: pct(lat.sort((x, y) => x - y), 50) };
+  } finally {
+    await b.close();
+  }
 }
 
 interface PhaseResult {
@@ -184,7 +254,7 @@ interface Round {
 const ROUNDS = opt('rounds', 3);
 
 /** Every object created at the federation at once; seconds until the last copy is in every member. */
-async function federatedPhase(fed: KubeClient, arrivals: Arrivals, pids: Pids, objects: number, prefix: string): Promise<PhaseResult> {
+async function federatedPhase(fed: Federation, arrivals: Arrivals, pids: Pids, objects: number, prefix: string): Promise<PhaseResult> {
   const names = Array.from({ length: objects }, (_, i) => `${prefix}-${i}`);
   const t0 = performance.now();
   const cpu = cpuMeter(pids);
@@ -219,20 +289,26 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
   const fedDir = join(dir, 'federation');
   const kubeconfig = join(pgDir, 'kubeconfig');
   const clients: KubeClient[] = [];
+  let etcd: EtcdCluster | undefined;
   try {
+    if (ha) etcd = await startEtcd({ members: 3 });
     await kubefed(['playground', 'up', '--detach', '--no-federation', '--clusters', String(clusters), '--nodes', '1', '--first-octet', String(firstOctet), '--state-dir', pgDir], profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/playground`] : []);
     const initArgs = ['init', 'bench', '--state-dir', fedDir, '--kubeconfig', kubeconfig, '--cluster-health-check-period-seconds', '5', '--sync-workers', String(opt('sync-workers', 32))];
+    if (etcd) initArgs.push('--storage', 'etcd', '--etcd-servers', etcd.endpoints.join(','), '--replicas', String(HA_REPLICAS));
     if (profileDir) await startProfiled(initArgs);
     else await kubefed(initArgs);
-    const fed = KubeClient.fromKubeconfig(kubeconfig, 'bench', { maxInFlight: 64 });
-    clients.push(fed);
-    const names = readKubeconfig(kubeconfig).contexts.map((c) => c.name).filter((n) => n !== 'bench');
+    const replicaContexts = ha ? Array.from({ length: HA_REPLICAS }, (_, i) => (i === 0 ? 'bench' : `bench-replica-${i}`)) : ['bench'];
+    const feds = new Federation(replicaContexts.map((c) => KubeClient.fromKubeconfig(kubeconfig, c, { maxInFlight: 64 })));
+    const fed = feds.first;
+    clients.push(...feds.clients);
+    const names = readKubeconfig(kubeconfig).contexts.map((c) => c.name).filter((n) => !replicaContexts.includes(n));
     const members = new Map(names.map((n) => [n, KubeClient.fromKubeconfig(kubeconfig, n, { maxInFlight: MEMBER_IN_FLIGHT })]));
     clients.push(...members.values());
     await pool(names, 10, async (n) => void (await joinCluster({ federation: fed, member: members.get(n)!, name: n })));
     await clusterReady(fed, names);
     await fed.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-    const pids = { playground: JSON.parse(readFileSync(join(pgDir, 'control.json'), 'utf8')).pid as number, controlPlane: JSON.parse(readFileSync(join(fedDir, 'controlplane.json'), 'utf8')).pid as number };
+    const replicaPids = readdirSync(fedDir).filter((f) => /^controlplane(-\d+)?\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(fedDir, f), 'utf8')).pid as number);
+    const pids: Pids = { playground: JSON.parse(readFileSync(join(pgDir, 'control.json'), 'utf8')).pid as number, controlPlane: replicaPids, etcd: etcd ? etcdPids(etcd.members[0]!.dataDir.replace(/\/[^/]+$/, '/')) : [] };
     const arrivals = new Arrivals(members);
     await arrivals.start();
 
@@ -245,7 +321,7 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
       started.set(n, performance.now());
-      await fed.create(configMap(n, 'latency'));
+      await feds.create(configMap(n, 'latency'));
     });
     await arrivals.waitAll(latNames, 300_000);
     const byOrder = latNames.map((n) => arrivals.complete(n)! - started.get(n)!);
@@ -256,8 +332,14 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
     // Throughput against the raw rate, in alternating rounds (the machine's pace drifts: a phase of
     // a few seconds can land on a slow patch), each round with fresh objects.
     const rounds: Round[] = [];
+    let etcdWrites = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const runTp = () => federatedPhase(fed, arrivals, pids, objects, `tp${round}`);
+      const runTp = async () => {
+        const before = etcd ? await etcdRevision(etcd.endpoints[0]!) : 0;
+        const r = await federatedPhase(feds, arrivals, pids, objects, `tp${round}`);
+        if (etcd) etcdWrites += (await etcdRevision(etcd.endpoints[0]!)) - before;
+        return r;
+      };
       const runRaw = () => rawPhase([...members.values()], pids, objects, `raw${round}`);
       let tp: PhaseResult;
       let raw: PhaseResult;
@@ -278,6 +360,7 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
     const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]!;
 
     const writes = objects * clusters;
+    const etcdRaw = etcd ? await etcdRawRate(etcd.endpoints) : undefined;
     const result: WorldResult = {
       clusters,
       objects,
@@ -287,12 +370,18 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
       raw: { memberWritesPerSecond: writes / mid.raw.seconds, seconds: mid.raw.seconds, cores: mid.raw.cores },
       ratio: mid.ratio,
       rounds: rounds.map((r) => ({ objectsPerSecond: objects / r.tp.seconds, rawWritesPerSecond: writes / r.raw.seconds, ratio: r.ratio })),
+      ...(etcdRaw ? { etcd: { writesPerObject: etcdWrites / (objects * ROUNDS), rawWritesPerSecond: etcdRaw.writesPerSecond, rawP50Ms: etcdRaw.p50Ms } } : {}),
     };
     return result;
+  } catch (e) {
+    // The control plane's own account of what went wrong, before its state dir goes.
+    for (const f of existsSync(fedDir) ? readdirSync(fedDir).filter((x) => x.endsWith('.log')) : []) process.stderr.write(`--- ${f} (last lines)\n${readFileSync(join(fedDir, f), 'utf8').split('\n').slice(-40).join('\n')}\n`);
+    throw e;
   } finally {
     for (const c of clients) c.close();
     await kubefed(['stop', 'bench', '--state-dir', fedDir]).catch(() => undefined);
     await kubefed(['playground', 'down', '--state-dir', pgDir]).catch(() => undefined);
+    await etcd?.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -304,8 +393,9 @@ async function main(): Promise<void> {
   ];
   const results: WorldResult[] = [];
   const f = (n: number, d = 0) => n.toFixed(d);
-  const cores = (c: CpuShare) => `cores used: members ${c.playground.toFixed(2)}, control plane ${c.controlPlane.toFixed(2)}, this process ${c.bench.toFixed(2)}`;
-  const lines = ['Kubefed propagation benchmark (ConfigMaps created at the federation, present in every member)'];
+  if (ha && profileDir) throw new Error('--profile profiles the single control plane; it does not go with --ha');
+  const cores = (c: CpuShare) => `cores used: members ${c.playground.toFixed(2)}, control plane ${c.controlPlane.toFixed(2)}${ha ? `, etcd ${c.etcd.toFixed(2)}` : ''}, this process ${c.bench.toFixed(2)}`;
+  const lines = [`Kubefed propagation benchmark (ConfigMaps created at the federation, present in every member)${ha ? `; HA: etcd 3 members, ${HA_REPLICAS} control-plane replicas, creates alternating between them` : ''}`];
   for (const [clusters, objects, rate] of worlds) {
     if (only !== undefined && only !== clusters) continue;
     const r = await measureWorld(clusters, objects, rate);
@@ -317,6 +407,12 @@ async function main(): Promise<void> {
       `    raw member writes (same writes, straight to the members): ${f(r.raw.memberWritesPerSecond)} writes/s (${f(r.raw.seconds, 1)} s; ${cores(r.raw.cores)})`,
       `    federation / raw = ${r.ratio.toFixed(2)} (median of ${r.rounds.length} alternating rounds: ${r.rounds.map((x) => `${f(x.objectsPerSecond)} obj/s vs ${f(x.rawWritesPerSecond)} writes/s = ${x.ratio.toFixed(2)}`).join('; ')})   target >= 0.7: ${r.ratio >= 0.7 ? 'met' : 'MISSED'}`,
     );
+    if (r.etcd) {
+      const ceiling = r.etcd.rawWritesPerSecond / r.etcd.writesPerObject;
+      lines.push(
+        `    etcd: ${r.etcd.writesPerObject.toFixed(1)} writes per object propagated; its own rate here: ${f(r.etcd.rawWritesPerSecond)} writes/s at 32 in flight (p50 ${f(r.etcd.rawP50Ms, 1)} ms), a ceiling of ${f(ceiling)} objects/s; federation / that ceiling = ${(r.throughput.objectsPerSecond / ceiling).toFixed(2)}`,
+      );
+    }
     if (r.clusters === 50) lines.push(`    p99 ${f(r.latencyMs.p99)} ms at 50 clusters; target < 1000 ms: ${r.latencyMs.p99 < 1000 ? 'met' : 'MISSED'} (ratio ${(r.latencyMs.p99 / 1000).toFixed(2)})`);
     process.stdout.write(lines.splice(0).join('\n') + '\n');
   }

@@ -228,6 +228,8 @@ describe.skipIf(!!etcdSkipReason)('HA control plane: two replicas over a 3-membe
     const etcdVictim = await etcdLeader(etcd!);
     await etcdVictim.kill();
     process.stdout.write(`HA: etcd leader ${etcdVictim.name} SIGKILLed with ${acked.size} objects acknowledged\n`);
+    // Two of three members are a quorum: the survivor stays ready (its etcd client moved on).
+    await eventually(async () => (await survivor.request<{ message: string }>('GET', '/readyz?verbose')).message.includes('[+]etcd ok'), 'the surviving replica ready with two etcd members', 30_000);
     await writer;
     expect(acked.size).toBe(OBJECTS);
 
