@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient, type Informer } from '../../src/federation/client/kube-client.js';
+import { KubeClient } from '../../src/federation/client/kube-client.js';
 import { joinCluster } from '../../src/federation/clusters/join.js';
 import { KUBEFED_NAMESPACE } from '../../src/federation/crds/federation-crds.js';
 import { MANAGED_LABEL, SYNC_FINALIZER } from '../../src/federation/propagation/intent.js';
@@ -19,6 +19,7 @@ import { defaultTopology } from '../../src/playground/topology.js';
 import { Playground } from '../../src/playground/world.js';
 import { eventually } from '../helpers/eventually.js';
 import { FAST_TIMING } from '../helpers/playground-network.js';
+import { MemberCopies } from '../helpers/member-copies.js';
 import { reserveOctets } from '../helpers/octets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -30,10 +31,8 @@ const kubeconfig = join(dir, 'kubeconfig');
 let pg: Playground;
 let cp: ChildProcess | undefined;
 const members = new Map<string, KubeClient>();
-const informers: Informer[] = [];
-/** cluster → name → uids seen added, and names seen deleted. */
-const added = new Map<string, Map<string, Set<string>>>();
-const deleted = new Map<string, Map<string, number>>();
+const seen = new MemberCopies();
+const { added, deleted } = seen;
 
 /** Starts the control plane in its own process; resolves once it serves. */
 function startControlPlane(): Promise<ChildProcess> {
@@ -54,7 +53,7 @@ function startControlPlane(): Promise<ChildProcess> {
 
 const fedClient = () => KubeClient.fromKubeconfig(kubeconfig, 'fed', { maxInFlight: 32 });
 const configMap = (i: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `obj-${i}`, namespace: NS }, data: { i: String(i) } });
-const copies = () => [...added.values()].reduce((n, m) => n + m.size, 0);
+const copies = () => seen.count();
 
 beforeAll(async () => {
   const topology = defaultTopology(9, 1, undefined, reserveOctets(9));
@@ -66,15 +65,13 @@ beforeAll(async () => {
     const m = KubeClient.fromKubeconfig(kubeconfig, name);
     members.set(name, m);
     await joinCluster({ federation: fed, member: m, name });
-    added.set(name, new Map());
-    deleted.set(name, new Map());
   }
   fed.close();
 }, 180_000);
 
 afterAll(async () => {
   cp?.kill('SIGKILL');
-  await Promise.all(informers.map((i) => i.stop()));
+  await seen.stop();
   for (const m of members.values()) m.close();
   await pg?.down();
   rmSync(dir, { recursive: true, force: true });
@@ -85,18 +82,7 @@ describe('control plane killed mid-propagation', () => {
     let fed = fedClient();
     await fed.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     await eventually(async () => (await Promise.all([...members.values()].map((m) => m.get('v1', 'Namespace', undefined, NS)))).every(Boolean), 'namespace everywhere', 30_000);
-    for (const [cluster, m] of members) {
-      const inf = await m.informer('v1', 'ConfigMap', { namespace: NS, labelSelector: `${MANAGED_LABEL}=true` });
-      inf.on('add', (o) => {
-        const byName = added.get(cluster)!;
-        const name = o.metadata!.name!;
-        if (!byName.has(name)) byName.set(name, new Set());
-        byName.get(name)!.add(o.metadata!.uid!);
-      });
-      inf.on('delete', (o) => deleted.get(cluster)!.set(o.metadata!.name!, (deleted.get(cluster)!.get(o.metadata!.name!) ?? 0) + 1));
-      await inf.start();
-      informers.push(inf);
-    }
+    await seen.start(members, NS);
 
     // Create everything (and delete the first 50) while the control plane propagates; kill it
     // once a fifth of the copies are out. Creates interrupted by the kill are retried after restart.

@@ -211,7 +211,7 @@ describe.skipIf(!!etcdSkipReason)('HA control plane: two replicas over a 3-membe
     writer.catch(() => undefined);
 
     // (a) SIGKILL the leading control plane (its API server and controllers) once copies flow.
-    await eventually(() => acked.size >= 100 && copies() >= 100 * CLUSTERS * 0.5, 'a hundred objects acknowledged and propagating', 60_000);
+    await eventually(() => acked.size >= 100 && copies() >= 10 * CLUSTERS, 'a hundred objects acknowledged and copies flowing', 60_000);
     const killedAt = performance.now();
     process.kill(replicaPid(leading), 'SIGKILL');
     const survivor = replicas[Number(standby)]!;
