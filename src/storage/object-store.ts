@@ -13,6 +13,9 @@ export interface StorageLocation {
   namespaced: boolean;
 }
 
+/** No key lives under it: a range there returns only storage's current revision. */
+const REVISION_PROBE_PREFIX = '/kubefed.io/revision-probe/';
+
 export type WriteFailure = 'exists' | 'conflict' | 'not-found';
 
 export class StoreWriteError extends Error {
@@ -56,6 +59,18 @@ export class ObjectStore {
 
   list(loc: StorageLocation, namespace?: string): CachedObject[] {
     return this.cache.list(listPrefix(loc, namespace));
+  }
+
+  /**
+   * Waits (up to 3 s) for the cache to hold `revision` when storage has committed it: a
+   * revision another API server replica wrote over shared etcd. False when storage has not got
+   * that far (a resourceVersion from the future) or the cache did not catch up in time.
+   */
+  async reach(revision: number): Promise<boolean> {
+    if (this.cache.currentRevision() >= revision) return true;
+    // Ranging over a prefix nothing lives under tells storage's current revision.
+    const { revision: committed } = await this.backend.range(REVISION_PROBE_PREFIX);
+    return committed >= revision && (await this.cache.catchUp(revision));
   }
 
   async create(loc: StorageLocation, obj: KObject): Promise<CachedObject> {

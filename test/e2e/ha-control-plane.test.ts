@@ -41,6 +41,8 @@ const OBJECTS = 500;
 const RATE = 25;
 const DELETED = 50;
 const NS = 'ha';
+/** Not propagated (a system namespace): the cross-replica checks' objects. */
+const XNS = 'kube-public';
 const dir = mkdtempSync(join(tmpdir(), 'kubefed-ha-'));
 const kubeconfig = join(dir, 'kubeconfig');
 const stateDir = join(dir, 'federation');
@@ -134,39 +136,46 @@ describe.skipIf(!!etcdSkipReason)('HA control plane: two replicas over a 3-membe
     const r0 = replicaClient('0');
     const r1 = replicaClient('1');
     expect(r0.server).not.toBe(r1.server);
-    await r0.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cross' } });
     for (const c of [r0, r1]) expect((await c.request<{ message: string }>('GET', '/readyz?verbose')).message).toContain('[+]etcd ok');
 
+    // Objects in a namespace the federation does not propagate: no controller touches them.
     // A watch on replica 1 sees what is written through replica 0, with the same uid and resourceVersion.
     const watched: KObject[] = [];
-    const inf = await r1.informer('v1', 'ConfigMap', { namespace: 'cross' });
+    const inf = await r1.informer('v1', 'ConfigMap', { namespace: XNS });
     inf.on('add', (o) => watched.push(o));
     await inf.start();
     informers.push(inf);
-    const created = await r0.create({ ...configMap('seen'), metadata: { name: 'seen', namespace: 'cross' } });
+    const created = await r0.create({ ...configMap('seen'), metadata: { name: 'seen', namespace: XNS } });
     const seen = await eventually(() => watched.find((o) => o.metadata!.name === 'seen'), 'the watch on replica 1 seeing the create through replica 0', 10_000);
     expect(seen.metadata!.uid).toBe(created.metadata!.uid);
     expect(seen.metadata!.resourceVersion).toBe(created.metadata!.resourceVersion);
 
+    // A list through replica 1 at a resourceVersion replica 0 returned never misses that write.
+    for (let i = 0; i < 20; i++) {
+      const rv = (await r0.create({ ...configMap(`rv-${i}`), metadata: { name: `rv-${i}`, namespace: XNS } })).metadata!.resourceVersion!;
+      const l = await r1.request<{ items: KObject[] }>('GET', `/api/v1/namespaces/${XNS}/configmaps?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`);
+      expect(l.items.map((o) => o.metadata!.name)).toContain(`rv-${i}`);
+    }
+
     // Updates carrying a resourceVersion: the fresh one succeeds through either replica, the stale one is a 409 through either.
-    const update = (c: KubeClient, rv: string, v: string) => c.replace({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'seen', namespace: 'cross', resourceVersion: rv }, data: { v } });
+    const update = (c: KubeClient, rv: string, v: string) => c.replace({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'seen', namespace: XNS, resourceVersion: rv }, data: { v } });
     const rv1 = created.metadata!.resourceVersion!;
     const rv2 = (await update(r1, rv1, '2')).metadata!.resourceVersion!;
     await expect(update(r0, rv1, 'stale')).rejects.toSatisfy(isConflict);
     const rv3 = (await update(r0, rv2, '3')).metadata!.resourceVersion!;
     await expect(update(r1, rv2, 'stale')).rejects.toSatisfy(isConflict);
     await expect(update(r1, rv1, 'stale')).rejects.toSatisfy(isConflict);
-    expect((await r1.get('v1', 'ConfigMap', 'cross', 'seen'))!.metadata!.resourceVersion).toBe(rv3);
-    expect((await r0.get('v1', 'ConfigMap', 'cross', 'seen'))!.data).toEqual({ v: '3' });
+    expect((await r1.get('v1', 'ConfigMap', XNS, 'seen'))!.metadata!.resourceVersion).toBe(rv3);
+    expect((await r0.get('v1', 'ConfigMap', XNS, 'seen'))!.data).toEqual({ v: '3' });
 
     // One service-account signing key: a token issued by replica 0 authenticates at replica 1.
-    await r0.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: 'cross' } });
-    const tr = await r0.request<{ status: { token: string } }>('POST', '/api/v1/namespaces/cross/serviceaccounts/robot/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } });
+    await r0.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: XNS } });
+    const tr = await r0.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${XNS}/serviceaccounts/robot/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } });
     const ca = readFileSync(join(stateDir, 'apiserver', 'pki', 'ca.crt'), 'utf8');
     const robot = new KubeClient(kubeConfigFor('robot', { server: r1.server, caPem: ca, token: tr.status.token }));
     clients.push(robot);
     const review = await robot.request<{ status: { userInfo: { username: string } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
-    expect(review.status.userInfo.username).toBe('system:serviceaccount:cross:robot');
+    expect(review.status.userInfo.username).toBe('system:serviceaccount:kube-public:robot');
   }, 60_000);
 
   it('loses the leading control plane and an etcd member while propagating 500 objects: nothing lost, duplicated or orphaned', async () => {

@@ -138,6 +138,7 @@ export async function handleResource(
       checkVerb('list');
       const opts = decodeListOptions(query);
       validateListOptions(opts);
+      await reachRevision(api, opts.resourceVersion);
       const result = listObjects(api, type, version, namespace, opts);
       if (table) {
         const t = buildTable(printerFor(type, version), result.items, {
@@ -158,6 +159,7 @@ export async function handleResource(
       checkVerb('watch');
       const opts = decodeListOptions(query);
       validateListOptions(opts);
+      await reachRevision(api, opts.resourceVersion);
       serveWatch(
         api,
         type,
@@ -369,4 +371,13 @@ async function handleScale(
     default:
       throw methodNotSupported(groupResource(type), info.verb);
   }
+}
+
+/**
+ * A resourceVersion newer than this API server's cache (given by another replica over shared
+ * etcd): wait for the cache to reach it, as kube-apiserver waits (up to 3 s) before answering
+ * "Too large resource version", so a list or watch never starts before what the client saw.
+ */
+async function reachRevision(api: Api, resourceVersion: string | undefined): Promise<void> {
+  if (resourceVersion && /^\d+$/.test(resourceVersion)) await api.store.reach(Number(resourceVersion));
 }

@@ -54,7 +54,7 @@ export async function updateObject(
     if (!/^\d+$/.test(String(bm.resourceVersion))) throw badRequest(`invalid resourceVersion "${bm.resourceVersion}": must be a number`);
     const rv = Number(bm.resourceVersion);
     // Written through another API server replica (shared etcd) and not in this cache yet: wait for it.
-    if (rv > current.revision && (await api.store.cache.catchUp(rv))) current = api.store.get(type, namespace, name) ?? current;
+    if (rv > current.revision && (await api.store.reach(rv))) current = api.store.get(type, namespace, name) ?? current;
     if (rv !== current.revision) throw conflict(gr, name, OBJECT_MODIFIED);
   }
   if (opts.expectedRevision !== undefined && opts.expectedRevision !== current.revision) throw conflict(gr, name, OBJECT_MODIFIED);
