@@ -31,7 +31,7 @@ import type { KObject } from '../apis/object.js';
 import { parseQuantity } from '../apis/validation/pod.js';
 import { specRequests } from '../federation/planning/available-replicas.js';
 import { readEdge } from './edge-source.js';
-import { statusOf, WatchSession, type KubeStatus, type MuxMessage, type PolledSource } from './watch-mux.js';
+import { statusOf, WatchSession, type KubeStatus, type PolledSource } from './watch-mux.js';
 
 export interface DashboardOptions {
   kubeconfig: string;
@@ -208,8 +208,7 @@ export class DashboardServer {
     this.sessions.get(id)?.session.close();
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     res.flushHeaders();
-    const write = (m: MuxMessage) => res.write(JSON.stringify(m) + '\n');
-    const session = new WatchSession(this.client, write, (p) => this.polledSource(p));
+    const session = new WatchSession(this.client, (line) => res.write(line + '\n'), (p) => this.polledSource(p));
     this.sessions.set(id, { session, res });
     // Keep-alive line: proxies and the browser see the stream alive while nothing changes.
     const beat = setInterval(() => res.write('\n'), 30_000);

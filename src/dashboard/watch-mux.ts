@@ -5,7 +5,7 @@
  * API with the user's own credentials (so RBAC decides what comes back), and writes each outcome
  * as one JSON line:
  *
- *   {"path":P,"type":"SYNC","items":[...],"resourceVersion":"12"}   the whole collection (again after a 410)
+ *   {"path":P,"type":"SYNC","resourceVersion":"12","list":{...}}    the API's List as it came (again after a 410)
  *   {"path":P,"type":"ADDED"|"MODIFIED"|"DELETED","object":{...}}   a watch event
  *   {"path":P,"type":"ERROR","status":{kind:"Status",code:403,...}} the list was refused (retried later)
  *   {"path":P,"type":"SNAPSHOT","data":...}                         a non-Kubernetes source (the edge, the playground)
@@ -16,7 +16,7 @@
 import type { KubeClient } from '../federation/client/kube-client.js';
 
 export type MuxMessage =
-  | { path: string; type: 'SYNC'; items: unknown[]; resourceVersion?: string }
+  | { path: string; type: 'SYNC'; list: { items?: unknown[] }; resourceVersion?: string }
   | { path: string; type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: unknown }
   | { path: string; type: 'ERROR'; status: KubeStatus }
   | { path: string; type: 'SNAPSHOT'; data: unknown };
@@ -57,11 +57,16 @@ export class WatchSession {
   private readonly subs = new Map<string, AbortController>();
   private closed = false;
 
+  private readonly write: (m: MuxMessage) => void;
+
   constructor(
     private readonly client: KubeClient,
-    private readonly write: (m: MuxMessage) => void,
+    /** Writes one line (a JSON message) to the stream. */
+    private readonly writeLine: (line: string) => void,
     private readonly extra: (path: string) => PolledSource | undefined = () => undefined,
-  ) {}
+  ) {
+    this.write = (m) => writeLine(JSON.stringify(m));
+  }
 
   get paths(): string[] {
     return [...this.subs.keys()];
@@ -115,15 +120,27 @@ export class WatchSession {
       try {
         const res = await this.client.stream({ method: 'GET', path, signal });
         const body = await res.body.text();
-        const json = body ? JSON.parse(body) : {};
         if (res.statusCode >= 400) {
+          let json: any;
+          try {
+            json = JSON.parse(body);
+          } catch {
+            json = undefined;
+          }
           this.write({ path, type: 'ERROR', status: json?.kind === 'Status' ? json : statusOf(res.statusCode, body.slice(0, 500)) });
           await sleep(res.statusCode === 403 || res.statusCode === 404 ? RETRY_MAX_MS : backoff, signal);
           backoff = Math.min(backoff * 2, RETRY_MAX_MS);
           continue;
         }
-        rv = json.metadata?.resourceVersion;
-        this.write({ path, type: 'SYNC', items: json.items ?? [], ...(rv ? { resourceVersion: rv } : {}) });
+        rv = listVersion(body);
+        if (rv !== undefined && !body.includes('\n')) {
+          // The List passed on as the API wrote it: a large collection is not parsed and written again here.
+          this.writeLine(`{"path":${JSON.stringify(path)},"type":"SYNC","resourceVersion":${JSON.stringify(rv)},"list":${body}}`);
+        } else {
+          const list = JSON.parse(body || '{}') as { metadata?: { resourceVersion?: string }; items?: unknown[] };
+          rv = list.metadata?.resourceVersion;
+          this.write({ path, type: 'SYNC', list, ...(rv ? { resourceVersion: rv } : {}) });
+        }
         backoff = 250;
       } catch (e) {
         if (signal.aborted) return;
@@ -174,6 +191,17 @@ export class WatchSession {
     }
     return rv;
   }
+}
+
+/**
+ * The List's resourceVersion read from its text without parsing it all: in the part before
+ * "items" (the list's own metadata comes first); undefined when it is not found there.
+ */
+export function listVersion(body: string): string | undefined {
+  const items = body.indexOf('"items":');
+  const head = items < 0 ? body.slice(0, 4096) : body.slice(0, items);
+  const m = /"metadata":\{[^{}]*?"resourceVersion":"([^"\\]*)"/.exec(head);
+  return m?.[1];
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

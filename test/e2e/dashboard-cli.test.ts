@@ -88,7 +88,7 @@ describe('kubefed dashboard', () => {
       const sub = await post(`/dashboard/api/watch/${session}`, { subscribe: ['/api/v1/namespaces', '/api/v1/configmaps'] });
       expect(sub.status).toBe(200);
       const nsSync = await eventually(() => messages.find((m) => m.path === '/api/v1/namespaces' && m.type === 'SYNC'), 'the namespaces listed');
-      expect(nsSync.items.map((n: any) => n.metadata.name)).toContain('default');
+      expect(nsSync.list.items.map((n: any) => n.metadata.name)).toContain('default');
       await eventually(() => messages.find((m) => m.path === '/api/v1/configmaps' && m.type === 'SYNC'), 'the configmaps listed');
       const made = await api.kubectl(['create', 'configmap', 'watched', '--from-literal=a=1']);
       expect(made.code, made.stderr).toBe(0);

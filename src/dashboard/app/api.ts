@@ -112,17 +112,20 @@ class Store {
           resolve();
           this.changed();
           const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-          let buf = '';
+          // A list of a large collection is one long line over many chunks: keep the pieces, join once.
+          let parts: string[] = [];
           for (;;) {
             const { value, done } = await reader.read();
             if (done) break;
-            buf += value;
-            let nl: number;
-            while ((nl = buf.indexOf('\n')) >= 0) {
-              const line = buf.slice(0, nl);
-              buf = buf.slice(nl + 1);
+            let start = 0;
+            for (let nl = value.indexOf('\n'); nl >= 0; nl = value.indexOf('\n', start)) {
+              parts.push(value.slice(start, nl));
+              const line = parts.join('');
+              parts = [];
+              start = nl + 1;
               if (line.trim()) this.apply(JSON.parse(line));
             }
+            if (start < value.length) parts.push(value.slice(start));
           }
           throw new Error('watch stream ended');
         })
@@ -142,9 +145,9 @@ class Store {
     return this.ready;
   }
 
-  private apply(m: { path: string; type: string; items?: any[]; object?: any; status?: Status; data?: any }): void {
+  private apply(m: { path: string; type: string; list?: { items?: any[] }; object?: any; status?: Status; data?: any }): void {
     let c = this.cols.get(m.path);
-    if (m.type === 'SYNC') c = { state: 'ok', items: new Map((m.items ?? []).map((o) => [keyOf(o), o])) };
+    if (m.type === 'SYNC') c = { state: 'ok', items: new Map((m.list?.items ?? []).map((o) => [keyOf(o), o])) };
     else if (m.type === 'SNAPSHOT') c = { state: 'ok', items: new Map(), data: m.data };
     else if (m.type === 'ERROR') c = { state: 'error', items: c?.items ?? new Map(), error: m.status! };
     else if (c) {

@@ -22,10 +22,18 @@ function useRows(): { rows: Row[]; records: Collection; types: FederatedTypeInfo
 
 const tone = (status: string) => (status === 'Ok' ? 'ok' : status === 'NotSelected' ? 'muted' : status === 'ClusterNotReady' || /Failed|TimedOut/.test(status) ? 'bad' : 'warn');
 
-function PerCluster(p: { clusters: ClusterRecord[]; divided: boolean }) {
+/** Chips per cluster in a row; past this many, the clusters that are Ok (and run nothing, for a divided workload) are counted, not listed. */
+const CHIPS = 12;
+
+function PerCluster(p: { clusters: ClusterRecord[]; divided: boolean; href?: string }) {
+  const quiet = (c: ClusterRecord) => c.status === 'Ok' && (!p.divided || !c.replicas);
+  const many = p.clusters.length > CHIPS;
+  const listed = many ? p.clusters.filter((c) => !quiet(c)) : p.clusters;
+  const shown = listed.slice(0, CHIPS);
+  const rest = p.clusters.length - shown.length;
   return (
     <ul class="percluster">
-      {p.clusters.map((c) => (
+      {shown.map((c) => (
         <li key={c.name} data-cluster={c.name} title={`${c.name}: ${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? ` — ${c.message}` : ''}`}>
           <Badge tone={tone(c.status)}>
             {c.name}
@@ -33,15 +41,28 @@ function PerCluster(p: { clusters: ClusterRecord[]; divided: boolean }) {
           </Badge>
         </li>
       ))}
+      {rest > 0 && (
+        <li class="muted">
+          <a href={p.href}>
+            {shown.length > 0 ? `+${rest} more` : `${rest} clusters`}
+            {p.clusters.slice(shown.length).every((c) => c.status === 'Ok') ? ', Ok' : ''}
+          </a>
+        </li>
+      )}
     </ul>
   );
 }
+
+/** Rows rendered at first (a table of thousands of rows takes the browser seconds to lay out); more on request. */
+const PAGE = 200;
 
 export function WorkloadsView() {
   const { rows, records, types } = useRows();
   const [kind, setKind] = useState('');
   const [text, setText] = useState('');
-  const shown = rows.filter((r) => (!kind || r.type.name === kind) && (!text || `${r.namespace}/${r.name}`.includes(text)));
+  const [limit, setLimit] = useState(PAGE);
+  const matching = rows.filter((r) => (!kind || r.type.name === kind) && (!text || `${r.namespace}/${r.name}`.includes(text)));
+  const shown = matching.slice(0, limit);
   return (
     <main>
       <h1>Workloads and federated objects</h1>
@@ -61,7 +82,7 @@ export function WorkloadsView() {
           Name <input type="search" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} placeholder="namespace/name" />
         </label>
         <span class="muted">
-          {shown.length} of {rows.length}
+          {matching.length} of {rows.length}
         </span>
       </form>
       <CollectionNote c={records} what="propagation records" />
@@ -83,7 +104,7 @@ export function WorkloadsView() {
                   <td>{r.style === 'federated' ? r.type.federated.kind : 'plain'}</td>
                   <td class="replicas">{divided ? `${ready}/${desiredReplicas(r) ?? '-'}` : '-'}</td>
                   <td>
-                    <PerCluster clusters={placed} divided={divided} />
+                    <PerCluster clusters={placed} divided={divided} href={rowHref(r)} />
                   </td>
                   <td>{bad.length === 0 ? <Badge tone="ok">in sync</Badge> : bad.map((c) => `${c.name}: ${c.status}`).join(', ')}</td>
                 </tr>
@@ -92,6 +113,19 @@ export function WorkloadsView() {
           </tbody>
         </table>
       </div>
+      {matching.length > shown.length && (
+        <p class="actions">
+          <span class="muted">
+            {shown.length} of {matching.length} shown.
+          </span>
+          <button type="button" onClick={() => setLimit(limit + PAGE)}>
+            Show {Math.min(PAGE, matching.length - shown.length)} more
+          </button>
+          <button type="button" onClick={() => setLimit(matching.length)}>
+            Show all
+          </button>
+        </p>
+      )}
     </main>
   );
 }
