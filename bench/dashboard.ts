@@ -7,8 +7,8 @@
  *
  * - DOMContentLoaded (navigation timing);
  * - ready: the world view's `kubefed:world-ready` mark (the clusters listed through the watch
- *   stream and rendered); for the Workloads view, the frame in which all the objects' rows are
- *   in the page (the records and every federated type listed, joined and rendered);
+ *   stream and rendered); for the Workloads view, the frame in which its first page of rows (200)
+ *   is in the page (the records and every federated type listed, all joined, 200 rendered);
  * - interactive: the later of ready and the end of the last long task (>50 ms, the browser's
  *   Long Tasks API) within 3 s after it: the main thread is free to answer input.
  *
@@ -35,6 +35,8 @@ const RUNS = opt('runs', 5);
 const FIRST_OCTET = opt('first-octet', 10);
 const CLI = join(fileURLToPath(import.meta.url), '../../../bin/kubefed.js');
 const NS = 'bench-dashboard';
+/** The Workloads view's first page (src/dashboard/app/workloads.tsx). */
+const FIRST_PAGE = Math.min(OBJECTS, 200);
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
 
 /** Runs in the page before the app: collects long tasks (the Long Tasks API). */
@@ -144,16 +146,16 @@ async function main(): Promise<void> {
         const w = await load(browser, `${url}#/world`, `(performance.getEntriesByName('kubefed:world-ready').length > 0 && document.querySelectorAll('article.cluster').length === ${CLUSTERS}) ? performance.getEntriesByName('kubefed:world-ready')[0].startTime : false`);
         world.push(w);
         console.log(`run ${run + 1}: world view: ${line(w)}`);
-        const o = await load(browser, `${url}#/workloads`, `document.querySelectorAll('tr[data-object^="ConfigMap/${NS}/"]').length >= ${OBJECTS} ? performance.now() : false`);
+        const o = await load(browser, `${url}#/workloads`, `document.querySelectorAll('tr[data-object^="ConfigMap/${NS}/"]').length >= ${FIRST_PAGE} ? performance.now() : false`);
         workloads.push(o);
-        console.log(`run ${run + 1}: workloads view (${OBJECTS} rows): ${line(o)}`);
+        console.log(`run ${run + 1}: workloads view (first ${FIRST_PAGE} rows): ${line(o)}`);
       }
     } finally {
       await browser.close();
     }
     const interactive = median(world.map((r) => r.interactive));
     console.log(`\n${summary(`world view, ${CLUSTERS} clusters and ${OBJECTS} federated objects`, world)} (target: interactive under 2,000 ms: ${interactive < 2000 ? 'met' : 'NOT met'})`);
-    console.log(summary(`workloads view, all ${OBJECTS} objects listed with ${CLUSTERS} clusters each`, workloads));
+    console.log(summary(`workloads view, ${OBJECTS} objects with ${CLUSTERS} clusters each loaded, the first ${FIRST_PAGE} rows shown`, workloads));
   } finally {
     client?.close();
     await kubefed(['playground', 'down', '--state-dir', stateDir]).catch((e: Error) => console.error(e.message));
