@@ -29,7 +29,7 @@ import { KubeClient, type Informer } from '../src/federation/client/kube-client.
 import { joinCluster } from '../src/federation/clusters/join.js';
 import { readKubeconfig } from '../src/kubeconfig.js';
 import { EtcdBackend } from '../src/storage/etcd.js';
-import { startEtcd, type EtcdCluster } from '../test/helpers/etcd.js';
+import type { EtcdCluster } from '../test/helpers/etcd.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);
@@ -291,7 +291,8 @@ async function measureWorld(clusters: number, objects: number, rate: number): Pr
   const clients: KubeClient[] = [];
   let etcd: EtcdCluster | undefined;
   try {
-    if (ha) etcd = await startEtcd({ members: 3 });
+    // Loaded only here: the helper checks for an installed etcd when loaded.
+    if (ha) etcd = await (await import('../test/helpers/etcd.js')).startEtcd({ members: 3 });
     await kubefed(['playground', 'up', '--detach', '--no-federation', '--clusters', String(clusters), '--nodes', '1', '--first-octet', String(firstOctet), '--state-dir', pgDir], profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/playground`] : []);
     const initArgs = ['init', 'bench', '--state-dir', fedDir, '--kubeconfig', kubeconfig, '--cluster-health-check-period-seconds', '5', '--sync-workers', String(opt('sync-workers', 32))];
     if (etcd) initArgs.push('--storage', 'etcd', '--etcd-servers', etcd.endpoints.join(','), '--replicas', String(HA_REPLICAS));
