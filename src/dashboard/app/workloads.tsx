@@ -58,6 +58,15 @@ const PAGE = 200;
 
 export function WorkloadsView() {
   const { rows, records, types } = useRows();
+  const [events] = useCollections([PATHS.events]);
+  const eventCounts = new Map<string, { all: number; warnings: number }>();
+  for (const e of events!.items.values()) {
+    const k = `${e.involvedObject?.kind}/${e.involvedObject?.namespace ?? ''}/${e.involvedObject?.name}`;
+    const n = eventCounts.get(k) ?? { all: 0, warnings: 0 };
+    n.all++;
+    if (e.type === 'Warning') n.warnings++;
+    eventCounts.set(k, n);
+  }
   const [kind, setKind] = useState('');
   const [text, setText] = useState('');
   const [limit, setLimit] = useState(PAGE);
@@ -88,7 +97,7 @@ export function WorkloadsView() {
       <CollectionNote c={records} what="propagation records" />
       <div class="scroll">
         <table aria-label="federated objects">
-          <Head cols={['Kind', 'Object', 'Style', 'Replicas (ready/desired)', 'Clusters (ready/replicas, status)', 'Drift']} />
+          <Head cols={['Kind', 'Object', 'Style', 'Replicas (ready/desired)', 'Clusters (ready/replicas, status)', 'Drift', 'Events']} />
           <tbody>
             {shown.map((r) => {
               const placed = placedIn(r);
@@ -107,6 +116,9 @@ export function WorkloadsView() {
                     <PerCluster clusters={placed} divided={divided} href={rowHref(r)} />
                   </td>
                   <td>{bad.length === 0 ? <Badge tone="ok">in sync</Badge> : bad.map((c) => `${c.name}: ${c.status}`).join(', ')}</td>
+                  <td>
+                    <EventCount n={[r.type.target.kind, r.type.federated.kind].map((k) => eventCounts.get(`${k}/${r.namespace}/${r.name}`)).reduce((a, b) => ({ all: (a?.all ?? 0) + (b?.all ?? 0), warnings: (a?.warnings ?? 0) + (b?.warnings ?? 0) }), undefined)} />
+                  </td>
                 </tr>
               );
             })}
@@ -128,6 +140,11 @@ export function WorkloadsView() {
       )}
     </main>
   );
+}
+
+function EventCount(p: { n?: { all: number; warnings: number } }) {
+  if (!p.n?.all) return <span class="muted">-</span>;
+  return p.n.warnings ? <Badge tone="warn">{`${p.n.all} (${p.n.warnings} warning${p.n.warnings > 1 ? 's' : ''})`}</Badge> : <span>{p.n.all}</span>;
 }
 
 /** A number to scale to, then confirmation. */
