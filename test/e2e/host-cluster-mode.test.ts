@@ -133,6 +133,25 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
+describe('kubefed controller-manager: bad flags', () => {
+  it.each([
+    [['--webhook-url', 'http://127.0.0.1:9443'], '--webhook-url must be an https:// URL'],
+    [['--webhook-service', 'nope'], '--webhook-service must be NAMESPACE/NAME[:PORT]'],
+    [['--webhook-url', 'https://127.0.0.1:9443', '--webhook-service', 'a/b'], '--webhook-url and --webhook-service are exclusive'],
+    [['--webhook-failure-policy', 'Maybe'], '--webhook-failure-policy must be Fail or Ignore'],
+    [['--webhook-timeout-seconds', '40'], '--webhook-timeout-seconds must be a whole number from 1 to 30'],
+    [['--leader-elect', 'maybe'], '--leader-elect must be true or false'],
+    [['--leader-elect-renew-deadline', '20s'], '--leader-elect-renew-deadline (20000 ms) must be shorter than --leader-elect-lease-duration (15000 ms)'],
+    [['--kubeconfig', '/nonexistent/kubeconfig'], '--kubeconfig: cannot read /nonexistent/kubeconfig'],
+    [['--kubeconfig', 'KUBECONFIG', '--context', 'nowhere'], '--context: context "nowhere" is not in'],
+    [['--kubeconfig', 'KUBECONFIG', '--context', HOST], 'webhooks listening on 0.0.0.0 need the address the API server reaches them at (--webhook-url or --webhook-service)'],
+  ])('%j is refused naming the flag', async (args, message) => {
+    const r = await runKubefed(['controller-manager', ...args.map((a) => (a === 'KUBECONFIG' ? host.kubeconfig : a))]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+  });
+});
+
 describe('host-cluster mode: kubefed controller-manager against an existing API server', () => {
   it('installs the federation CRDs and its webhook configurations in the host API', async () => {
     const crds = await ok(['--context', HOST, 'get', 'crd', '-o', 'name']);

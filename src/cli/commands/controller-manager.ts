@@ -134,7 +134,11 @@ function hostKubeConfig(cmd: Command): KubeConfig {
     return kc;
   }
   const target = kubeTarget(cmd);
-  kc.loadFromFile(target.kubeconfig);
+  try {
+    kc.loadFromFile(target.kubeconfig);
+  } catch (e) {
+    throw new InvalidArgumentError(`--kubeconfig: cannot read ${target.kubeconfig}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (target.context) {
     if (!kc.getContextObject(target.context)) throw new InvalidArgumentError(`--context: context "${target.context}" is not in ${target.kubeconfig}`);
     kc.setCurrentContext(target.context);
