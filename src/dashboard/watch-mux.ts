@@ -10,6 +10,8 @@
  *   {"path":P,"type":"ERROR","status":{kind:"Status",code:403,...}} the list was refused (retried later)
  *   {"path":P,"type":"SNAPSHOT","data":...}                         a non-Kubernetes source (the edge, the playground)
  *
+ * A user RBAC lets list but not watch a collection gets it listed again every 10 s instead.
+ *
  * Non-Kubernetes sources (`extra`) have no watch API: the session asks them every `everyMs`
  * while subscribed and writes a snapshot only when it changed.
  */
@@ -154,7 +156,12 @@ export class WatchSession {
         try {
           rv = await this.watchOnce(path + sep + `watch=1&allowWatchBookmarks=true&timeoutSeconds=${WATCH_SECONDS}&resourceVersion=${encodeURIComponent(rv)}`, path, rv, signal);
           backoff = 250;
-        } catch {
+        } catch (e) {
+          if (e instanceof WatchForbidden) {
+            // RBAC lets this user list but not watch: the collection is listed again now and then instead.
+            await sleep(RETRY_MAX_MS, signal);
+            break;
+          }
           if (signal.aborted) return;
           await sleep(backoff, signal);
           backoff = Math.min(backoff * 2, RETRY_MAX_MS);
@@ -169,6 +176,7 @@ export class WatchSession {
     if (res.statusCode >= 400) {
       await res.body.dump();
       if (res.statusCode === 410) return undefined;
+      if (res.statusCode === 403) throw new WatchForbidden();
       throw new Error(`watch answered ${res.statusCode}`);
     }
     let buf = '';
@@ -203,6 +211,8 @@ export function listVersion(body: string): string | undefined {
   const m = /"metadata":\{[^{}]*?"resourceVersion":"([^"\\]*)"/.exec(head);
   return m?.[1];
 }
+
+class WatchForbidden extends Error {}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

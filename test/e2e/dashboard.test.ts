@@ -76,9 +76,9 @@ beforeAll(async () => {
   const edgeAdmin = `${fp.edgeAddress}:${fp.edge!.proxy.adminPort}`;
   admin = await DashboardServer.start({ kubeconfig: fp.kubeconfig, context: 'federation', host: '127.0.0.1', port: 0, playgroundStateDir: fp.pg.stateDir, edgeAdmin });
 
-  // A user RBAC lets only get, list and watch: a ServiceAccount token with the "view"-like role.
+  // A user RBAC lets only get and list (not even watch): a ServiceAccount token with such a role.
   await fp.ok(['--context=federation', 'create', 'serviceaccount', 'viewer', '-n', 'default']);
-  await fp.ok(['--context=federation', 'create', 'clusterrole', 'read-only', '--verb=get,list,watch', '--resource=*.*']);
+  await fp.ok(['--context=federation', 'create', 'clusterrole', 'read-only', '--verb=get,list', '--resource=*.*']);
   await fp.ok(['--context=federation', 'create', 'clusterrolebinding', 'viewer-read-only', '--clusterrole=read-only', '--serviceaccount=default:viewer']);
   const token = (await fp.ok(['--context=federation', 'create', 'token', 'viewer', '-n', 'default'])).trim();
   const entry = fp.cp.kubeconfigEntry('viewer');
