@@ -6,10 +6,14 @@
  * The browser side is in dashboard.test.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
 import { eventually } from '../helpers/eventually.js';
 import { KUBEFED_BIN, runKubefed } from '../helpers/kubefed-cli.js';
+import { reserveOctets } from '../helpers/octets.js';
 
 let api: TestServer;
 let child: ChildProcess;
@@ -114,4 +118,21 @@ describe('kubefed dashboard', () => {
     const unsent = await fetch(new URL('/dashboard/api/clusters/gce-us-central1-a/taints', url), { method: 'POST', body: '{}' });
     expect(unsent.status).toBe(403);
   });
+
+  it('is started by playground up, which prints its URL, and knows the playground (its faults become actions)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubefed-pgdash-'));
+    const stateDir = join(dir, 'state');
+    try {
+      const up = await runKubefed(['playground', 'up', '--detach', '--state-dir', stateDir, '--clusters', '1', '--nodes', '1', '--first-octet', String(reserveOctets(1)), '--no-edge', '--no-dns', '--dashboard-address', '127.0.0.1:0'], { timeoutMs: 120_000 });
+      expect(up.code, up.stderr).toBe(0);
+      const dashboard = /^Dashboard: (http:\/\/127\.0\.0\.1:\d+\/) /m.exec(up.stdout)?.[1];
+      expect(dashboard, up.stdout).toBeDefined();
+      const info = (await (await fetch(new URL('/dashboard/api/info', dashboard))).json()) as { context: string; playground: boolean };
+      expect(info).toMatchObject({ context: 'federation', playground: true });
+      expect((await fetch(dashboard!)).status).toBe(200);
+    } finally {
+      await runKubefed(['playground', 'down', '--state-dir', stateDir], { timeoutMs: 60_000 });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
