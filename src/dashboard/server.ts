@@ -87,6 +87,7 @@ export class DashboardServer {
   url = '';
 
   private constructor(private readonly o: DashboardOptions) {
+    if (!existsSync(o.kubeconfig)) throw new Error(`kubeconfig ${o.kubeconfig} does not exist: name one with --kubeconfig FILE or $KUBECONFIG`);
     this.kc = new KubeConfig();
     this.kc.loadFromFile(o.kubeconfig);
     if (o.context) {

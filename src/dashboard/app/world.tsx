@@ -92,7 +92,16 @@ function ControlPlane(p: { leases: Collection; readyz: Collection }) {
   return (
     <div class="controlplane" aria-label="control plane health">
       <span>
-        API server: {ready ? <Badge tone={ready.code === 200 ? 'ok' : 'bad'} title={ready.text}>{ready.code === 200 ? 'ready' : `not ready (${ready.code})`}</Badge> : <span class="muted">…</span>}
+        API server:{' '}
+        {!ready ? (
+          <span class="muted">…</span>
+        ) : ready.code === 401 || ready.code === 403 ? (
+          <span class="muted">not allowed to read /readyz</span>
+        ) : (
+          <Badge tone={ready.code === 200 ? 'ok' : 'bad'} title={ready.text}>
+            {ready.code === 200 ? 'ready' : `not ready (${ready.code ?? 'unreachable'})`}
+          </Badge>
+        )}
       </span>
       {p.leases.state === 'error' && <span class="muted">controllers: not allowed to read their leases</span>}
       {itemsOf(p.leases)
