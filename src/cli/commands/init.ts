@@ -14,10 +14,11 @@ import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, wri
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { ControlPlane, type LeaderElectionOptions } from '../../federation/controlplane.js';
+import { ControlPlane } from '../../federation/controlplane.js';
 import { mergeKubeconfig } from '../../kubeconfig.js';
 import { isAlive } from '../../playground/control.js';
 import type { StorageConfig } from '../../storage/open.js';
+import { controllerOptionsFromFlags, type ControllerFlags } from '../controller-flags.js';
 import { kubeTarget } from '../kube-context.js';
 import { addStorageOptions, parsePort, storageFromFlags, type StorageFlags } from './apiserver.js';
 
@@ -108,32 +109,16 @@ const fraction = (what: string) => (v: string) => {
   return n;
 };
 
-interface InitOptions extends StorageFlags {
+interface InitOptions extends StorageFlags, ControllerFlags {
   hostClusterContext?: string;
-  dnsZoneName?: string;
-  dnsTtl?: number;
   dnsProvider?: string;
   stateDir?: string;
   port: number;
   bindAddress: string;
   tlsSan?: string[];
   foreground?: boolean;
-  adoptResources: string;
-  clusterHealthCheckPeriodSeconds?: number;
-  clusterHealthCheckTimeoutSeconds?: number;
-  clusterHealthCheckFailureThreshold?: number;
-  clusterHealthCheckSuccessThreshold?: number;
-  failoverTolerationSeconds?: number;
-  failoverSettleSeconds?: number;
-  replicasNotReadyAfterSeconds?: number;
-  unschedulableAfterSeconds?: number;
-  evictionFreezeFraction?: number;
-  syncWorkers?: number;
   replicas: number;
   replicaId?: string;
-  leaderElectLeaseDuration?: number;
-  leaderElectRenewDeadline?: number;
-  leaderElectRetryPeriod?: number;
   makeCurrent?: boolean;
   verbose?: boolean;
 }
@@ -141,13 +126,7 @@ interface InitOptions extends StorageFlags {
 async function serve(name: string, o: InitOptions, storage: StorageConfig, kubeconfig: string, stateDir: string): Promise<void> {
   const replicaId = o.replicaId ?? FIRST_REPLICA;
   const logger = pino({ level: o.verbose ? 'info' : process.env.KUBEFED_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const secs = (v?: number) => (v === undefined ? undefined : Math.round(v * 1000));
-  const health = {
-    probePeriodMs: secs(o.clusterHealthCheckPeriodSeconds),
-    probeTimeoutMs: secs(o.clusterHealthCheckTimeoutSeconds),
-    failureThreshold: o.clusterHealthCheckFailureThreshold,
-    successThreshold: o.clusterHealthCheckSuccessThreshold,
-  };
+  const controllers = controllerOptionsFromFlags(o);
   const cp = await ControlPlane.start({
     dataDir: stateDir,
     port: o.port,
@@ -155,30 +134,10 @@ async function serve(name: string, o: InitOptions, storage: StorageConfig, kubec
     ...(o.tlsSan ? { hosts: o.tlsSan } : {}),
     storageSync: o.storageSync as 'full' | 'normal',
     storage,
-    leaderElection: Object.fromEntries(
-      Object.entries({
-        replicaId,
-        leaseDurationMs: o.leaderElectLeaseDuration,
-        renewDeadlineMs: o.leaderElectRenewDeadline,
-        retryPeriodMs: o.leaderElectRetryPeriod,
-      }).filter(([, v]) => v !== undefined),
-    ) as LeaderElectionOptions,
+    ...controllers,
+    leaderElection: { ...controllers.leaderElection, replicaId },
     logger,
-    adoptResources: o.adoptResources === 'Enabled',
-    ...(o.syncWorkers ? { workers: o.syncWorkers } : {}),
-    clusterHealth: Object.fromEntries(Object.entries(health).filter(([, v]) => v !== undefined)),
-    ...(o.unschedulableAfterSeconds !== undefined ? { unschedulableAfterMs: secs(o.unschedulableAfterSeconds)! } : {}),
-    scheduling: Object.fromEntries(
-      Object.entries({
-        defaultTolerationSeconds: o.failoverTolerationSeconds,
-        settleMs: secs(o.failoverSettleSeconds),
-        notReadyAfterMs: secs(o.replicasNotReadyAfterSeconds),
-        freezeFraction: o.evictionFreezeFraction,
-      }).filter(([, v]) => v !== undefined),
-    ),
-    ...(o.dnsZoneName ? { dnsZoneName: o.dnsZoneName } : {}),
     federationName: name,
-    ...(o.dnsTtl ? { dnsTtl: o.dnsTtl } : {}),
     ...(o.hostClusterContext ? { hostClusterContext: o.hostClusterContext } : {}),
   });
   const context = replicaContext(name, replicaId);
@@ -201,7 +160,7 @@ async function serve(name: string, o: InitOptions, storage: StorageConfig, kubec
 
 async function init(name: string, o: InitOptions, cmd: Command): Promise<void> {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new Error(`federation name "${name}" must be a DNS label (lowercase letters, digits and '-')`);
-  if (o.adoptResources !== 'Enabled' && o.adoptResources !== 'Disabled') throw new InvalidArgumentError('--adopt-resources must be Enabled or Disabled');
+  controllerOptionsFromFlags(o); // refuses bad controller flags before anything starts
   const storage = storageFromFlags(o);
   if (!Number.isInteger(o.replicas) || o.replicas < 1) throw new InvalidArgumentError('--replicas must be a whole number, 1 or more');
   if (o.replicas > 1 && storage.backend !== 'etcd') throw new InvalidArgumentError('--replicas needs --storage etcd: the replicas share their state through etcd (SQLite serves one process)');
@@ -210,10 +169,6 @@ async function init(name: string, o: InitOptions, cmd: Command): Promise<void> {
   if (o.replicaId !== undefined && storage.backend !== 'etcd') throw new InvalidArgumentError('--replica-id needs --storage etcd: replicas share their state through etcd');
   if (o.replicaId !== undefined && !/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(o.replicaId)) throw new InvalidArgumentError(`--replica-id must be lowercase letters, digits and '-' (e.g. 1 or b), not "${o.replicaId}"`);
   if (o.replicas > 1 && o.port !== 0 && o.port + o.replicas - 1 > 65535) throw new InvalidArgumentError(`--port ${o.port} leaves no room for ${o.replicas} replicas (ports ${o.port} to ${o.port + o.replicas - 1})`);
-  // client-go's checks of its leader election config.
-  const [lease, renew, retry] = [o.leaderElectLeaseDuration ?? 15_000, o.leaderElectRenewDeadline ?? 10_000, o.leaderElectRetryPeriod ?? 2_000];
-  if (renew >= lease) throw new InvalidArgumentError(`--leader-elect-renew-deadline (${renew} ms) must be shorter than --leader-elect-lease-duration (${lease} ms)`);
-  if (retry * 1.2 >= renew) throw new InvalidArgumentError(`--leader-elect-retry-period (${retry} ms) must be shorter than --leader-elect-renew-deadline (${renew} ms) / 1.2`);
   const { kubeconfig } = kubeTarget(cmd);
   const stateDir = resolve(o.stateDir ?? defaultStateDir(name));
   mkdirSync(stateDir, { recursive: true });
