@@ -169,7 +169,7 @@ describe('the dashboard', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
   }, WAIT * 2);
 
-  it('cordons a cluster from its page; the taint is on the Cluster object', async () => {
+  it('cordons, uncordons and taints a cluster from its page; the taints are on the Cluster object, a malformed one is refused at the field', async () => {
     await page.goto(`${admin.url}#/clusters/gce-us-central1-c`);
     await page.getByRole('button', { name: 'cordon gce-us-central1-c' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cordon' }).click();
@@ -179,6 +179,21 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'uncordon gce-us-central1-c' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Uncordon' }).click();
     await eventually(async () => !(await fp.ok(['--context=federation', 'get', 'clusters', 'gce-us-central1-c', '-o', 'jsonpath={.spec.taints[*].key}'])).includes('cluster.kubefed.io/unschedulable'), 'the cordon taint gone', WAIT);
+
+    // A taint in kubectl's syntax; a malformed one is refused at the field.
+    const field = page.getByPlaceholder('key=value:NoSchedule or key-');
+    await field.fill('nope');
+    await page.getByRole('button', { name: 'Apply…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Taint' }).click();
+    await page.locator('#taint-errors').getByText(/invalid taint "nope"/).waitFor({ timeout: WAIT });
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await field.fill('dedicated=gpu:PreferNoSchedule');
+    await page.getByRole('button', { name: 'Apply…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Taint' }).click();
+    await eventually(async () => (await fp.ok(['--context=federation', 'get', 'clusters', 'gce-us-central1-c', '-o', 'jsonpath={.spec.taints[*].value}'])).includes('gpu'), 'the dedicated=gpu taint', WAIT);
+    await page.getByRole('button', { name: 'remove taint dedicated=gpu:PreferNoSchedule' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await eventually(async () => !(await fp.ok(['--context=federation', 'get', 'clusters', 'gce-us-central1-c', '-o', 'jsonpath={.spec.taints[*].key}'])).includes('dedicated'), 'the dedicated taint removed', WAIT);
     await page.goto(`${admin.url}#/clusters`);
     await page.locator('table[aria-label="clusters"] tr[data-cluster="gce-asia-east1-b"]').waitFor();
     await shot(page, 'clusters');
@@ -236,8 +251,8 @@ describe('the dashboard', () => {
   }, WAIT * 2);
 
   it('has no console errors on the pages of a user who may act', () => {
-    // The browser logs every failed request: the 422 is the validation error the trace test
-    // provoked, the 503/504 the isolated member's copy.
+    // The browser logs every failed request: the 422s are the validation errors the trace test
+    // and the malformed taint provoked, the 503/504 the isolated member's copy.
     expect(consoleErrors.filter((e) => !/status of (422|503|504)/.test(e))).toEqual([]);
   });
 
