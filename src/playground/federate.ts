@@ -32,6 +32,14 @@ export const PLAYGROUND_FAILOVER = {
   unschedulableAfterMs: 5_000,
 } as const;
 
+/**
+ * How fast the default world's members notice a node gone (kubelet Lease renewal, node monitor
+ * grace): with the failover settings above, a zone whose nodes all fail is NotReady at the
+ * federation in ~3.5 s. Kubernetes' defaults are 10 s and 40-50 s; worlds of more than 12
+ * clusters keep the slower defaults of src/playground/world.ts.
+ */
+export const PLAYGROUND_MEMBER_TIMING = { nodeHeartbeatMs: 1_000, nodeMonitorGraceMs: 3_000 } as const;
+
 /** The playground's DNS zone: the federation's service names end in it (RFC 6761 reserves .example). */
 export const PLAYGROUND_DNS_ZONE = 'kubefed.example';
 

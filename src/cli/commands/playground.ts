@@ -7,7 +7,7 @@ import pino from 'pino';
 import { ControlServer, controlRequest, isAlive, readControlInfo } from '../../playground/control.js';
 import { DEFAULT_CLUSTERS, DEFAULT_NODES, defaultTopology, loadTopologyFile } from '../../playground/topology.js';
 import { Playground, type ClusterStatus } from '../../playground/world.js';
-import { FEDERATION_CONTEXT, PLAYGROUND_DNS_ADDRESS, PLAYGROUND_DNS_ZONE, PLAYGROUND_EDGE_ADMIN_PORT, spawnPlaygroundDns, spawnPlaygroundEdge, spawnPlaygroundFederation, type FederationProcess } from '../../playground/federate.js';
+import { FEDERATION_CONTEXT, PLAYGROUND_DNS_ADDRESS, PLAYGROUND_DNS_ZONE, PLAYGROUND_EDGE_ADMIN_PORT, PLAYGROUND_MEMBER_TIMING, spawnPlaygroundDns, spawnPlaygroundEdge, spawnPlaygroundFederation, type FederationProcess } from '../../playground/federate.js';
 import type { ServiceProcess } from '../../playground/child-process.js';
 import { PLAYGROUND_EDGE_ADDRESS } from '../../playground/traffic-settings.js';
 import { startPlaygroundDashboard } from '../../dashboard/playground.js';
@@ -97,6 +97,7 @@ async function up(o: UpOptions, argv: string[]): Promise<void> {
   if (o.detach) return detach(stateDir, argv);
   const topology = o.topology ? loadTopologyFile(resolve(o.topology)) : defaultTopology(o.clusters ?? DEFAULT_CLUSTERS, o.nodes ?? DEFAULT_NODES, undefined, o.firstOctet);
   // Cluster i owns 127.<first+i>.0.0/16; another first octet lets two playgrounds run side by side.
+  if (!topology.timing && topology.clusters.length <= 12) topology.timing = { ...PLAYGROUND_MEMBER_TIMING };
   if (o.firstOctet !== undefined) topology.clusters.forEach((c, i) => (c.octet = o.firstOctet! + i));
   if (topology.clusters.some((c) => c.octet > 254)) throw new Error(`${topology.clusters.length} clusters do not fit from --first-octet ${o.firstOctet}: the last octet would pass 254`);
   const stored = o.reset ? undefined : Playground.storedTopology(stateDir);

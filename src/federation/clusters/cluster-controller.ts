@@ -503,10 +503,14 @@ export class ClusterController implements MemberRegistry {
         observed = 'Offline';
       }
       if (e.removed || this.stopped || e.client !== client) return;
-      // The API answers, but nothing can run: every node is down.
-      if (observed === 'Ready' && e.noReadyNodes) observed = 'NotReady';
+      // The API answers, but nothing can run: every node is down. The member says so itself (its
+      // node lifecycle controller has already waited out its grace period), so this is not a
+      // probe that may have been unlucky: NotReady at once, without the failure threshold.
+      const noNodes = observed === 'Ready' && e.noReadyNodes;
+      if (noNodes) observed = 'NotReady';
       const before = e.phase;
       e.phase = nextPhase(before, e.probe, observed, this.thresholds);
+      if (noNodes) e.phase = 'NotReady';
       // A cluster's first phase has no "since" (it is not recovering from anything).
       if (e.phase !== before) e.phaseSince = before === undefined ? 0 : Date.now();
       e.lastProbeTime = now();
