@@ -407,6 +407,26 @@ describe('rebalance', () => {
     const stuck = planWorkload(input(backClusters, { key: 'ns/app', totalReplicas: 6, preferences: prefs }));
     expect(view(stuck).target).toEqual({ a: 3, b: 3, c: 0 });
   });
+
+  it('rebalance false: the surplus kept until the replacements are Ready stays borrowed, so they are not taken back', () => {
+    const prefs: ReplicaPreferences = { rebalance: false, clusters: { '*': { weight: 1 } } };
+    const plan = (over: Record<string, Partial<ClusterCandidate>>, borrowed: Record<string, number>) => planWorkload(input(three(over), { key: 'ns/app', totalReplicas: 6, preferences: prefs, borrowed }));
+    // c is back: 2 each, but a and b keep their Ready third replica until c's are Ready (6 Ready
+    // must stay): 1 each held, for c.
+    const back = plan({ a: { current: 3, ready: 3 }, b: { current: 3, ready: 3 }, c: { current: 0, ready: 0 } }, { a: 1, b: 1 });
+    expect(view(back).write).toEqual({ a: 3, b: 3, c: 2 });
+    expect(back.borrowed).toEqual({ a: 1, b: 1 });
+    // c's replicas are starting: a and b count 3 - 1 = 2 as their own; c keeps its 2.
+    const starting = plan({ a: { current: 3, ready: 3 }, b: { current: 3, ready: 3 }, c: { current: 2, ready: 0 } }, back.borrowed);
+    expect(view(starting).target).toEqual({ a: 2, b: 2, c: 2 });
+    expect(view(starting).write).toEqual({ a: 3, b: 3, c: 2 });
+    // Taking a's and b's third replicas as their own (nothing borrowed) would plan c's back to 0.
+    expect(view(plan({ a: { current: 3, ready: 3 }, b: { current: 3, ready: 3 }, c: { current: 2, ready: 0 } }, {})).target.c).toBeLessThan(2);
+    // c's are Ready: the surplus goes, nothing is borrowed any more.
+    const done = plan({ a: { current: 3, ready: 3 }, b: { current: 3, ready: 3 }, c: { current: 2, ready: 2 } }, starting.borrowed);
+    expect(view(done).write).toEqual({ a: 2, b: 2, c: 2 });
+    expect(done.borrowed).toEqual({});
+  });
 });
 
 describe('never an empty placement', () => {

@@ -234,6 +234,11 @@ export function planWorkload(input: WorkloadPlanInput): WorkloadPlan {
         total,
       );
 
+  // Ready replicas kept above a cluster's target until replacements are Ready are held on behalf of
+  // the clusters getting them: without rebalancing, the next plan must not take that surplus for
+  // the cluster's own share (it would keep it there and take the replacements back).
+  if (!rebalance && !nothingFits) for (const [name, held] of Object.entries(mbb.held)) if (held > 0) borrowed[name] = Math.max(borrowed[name] ?? 0, held);
+
   const decisions: Record<string, ClusterDecision> = {};
   for (const a of all) {
     const name = a.c.name;
