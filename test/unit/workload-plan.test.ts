@@ -427,6 +427,20 @@ describe('rebalance', () => {
     expect(view(done).write).toEqual({ a: 2, b: 2, c: 2 });
     expect(done.borrowed).toEqual({});
   });
+
+  it("rebalance false: replicas above the previous plan's target (a scale-down not written yet) are not the cluster's own", () => {
+    const prefs: ReplicaPreferences = { rebalance: false, clusters: { '*': { weight: 1 } } };
+    // The previous plan moved b from 4 to 2 and gave a 2; b's write has not landed, a's replicas
+    // are starting. (Key "ns/app" orders b before a.)
+    const clusters = [cluster('a', { current: 2, ready: 0, previousTarget: 2 }), cluster('b', { current: 4, ready: 0, previousTarget: 2 })];
+    const v = view(planWorkload(input(clusters, { key: 'ns/app', totalReplicas: 4, preferences: prefs })));
+    expect(v.target).toEqual({ a: 2, b: 2 });
+    expect(v.write).toEqual({ a: 2, b: 2 });
+    // Taking b's 4 as its own, the division without rebalancing keeps them (b comes first) and
+    // plans a's 2 away: the flip this rule prevents.
+    const own = view(planWorkload(input([cluster('a', { current: 2, ready: 0 }), cluster('b', { current: 4, ready: 0 })], { key: 'ns/app', totalReplicas: 4, preferences: prefs })));
+    expect(own.target).toEqual({ a: 0, b: 4 });
+  });
 });
 
 describe('never an empty placement', () => {

@@ -74,6 +74,11 @@ export interface ClusterCandidate {
   current?: number;
   /** Its ready replicas (status.readyReplicas) as last seen. */
   ready?: number;
+  /**
+   * The target the previous plan gave it (undefined: none yet). Replicas above it are on their way
+   * out (kept for make-before-break, or a scale-down not written yet), not the cluster's own.
+   */
+  previousTarget?: number;
   /** Since when (ms) some of its replicas have been continuously not ready (undefined: all ready). */
   notReadySince?: number;
   /** Its pods Pending as Unschedulable for longer than the threshold. */

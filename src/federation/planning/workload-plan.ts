@@ -150,13 +150,18 @@ function roomOf(a: Assessed): number {
   return (a.pref.weight ?? 0) > 0 ? limit : Math.min(a.pref.minReplicas ?? 0, limit);
 }
 
+/** What a reachable cluster runs of its own: its replicas up to the previous plan's target. */
+function ownCurrent(a: Assessed): number {
+  return a.reachable && a.c.previousTarget !== undefined ? Math.min(a.current, a.c.previousTarget) : a.current;
+}
+
 function divisionCluster(a: Assessed, avoid: boolean, rebalance: boolean, extraMin: number): DivisionCluster {
   let max = maxOf(a);
   if (avoid) max = rebalance ? 0 : Math.min(max ?? Infinity, a.current);
   let min = Math.max(a.pref!.minReplicas ?? 0, extraMin);
   if (max !== undefined) min = Math.min(min, max);
   const pref: ClusterPreference = { minReplicas: min, weight: a.pref!.weight ?? 0, ...(max !== undefined && max !== Infinity ? { maxReplicas: max } : {}) };
-  return { name: a.c.name, pref, current: a.current, ...(a.capacity !== undefined ? { capacity: a.capacity } : {}) };
+  return { name: a.c.name, pref, current: rebalance ? a.current : ownCurrent(a), ...(a.capacity !== undefined ? { capacity: a.capacity } : {}) };
 }
 
 export function planWorkload(input: WorkloadPlanInput): WorkloadPlan {
@@ -223,7 +228,7 @@ export function planWorkload(input: WorkloadPlanInput): WorkloadPlan {
   let borrowed: Record<string, number> = {};
   if (nothingFits) borrowed = { ...(input.borrowed ?? {}) };
   else if (!rebalance) {
-    const baseline = all.filter((a) => a.pref && !a.excluded).map((a) => ({ name: a.c.name, pref: a.pref!, current: a.current }));
+    const baseline = all.filter((a) => a.pref && !a.excluded).map((a) => ({ name: a.c.name, pref: a.pref!, current: ownCurrent(a) }));
     borrowed = borrowedReplicas({ key: input.key, totalReplicas: total, rebalance, clusters: divided, borrowed: input.borrowed ?? {} }, result.replicas, baseline);
   }
 

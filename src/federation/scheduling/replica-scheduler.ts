@@ -334,7 +334,8 @@ export class PlannerScheduler implements ReplicaScheduler {
 
   /** What is known of one selected cluster for the plan. */
   private async candidate(m: MemberCluster, intent: Intent, w: Tracked, policy: SchedulingPolicy, copy: KObject | undefined, now: number): Promise<ClusterCandidate> {
-    const c: ClusterCandidate = { name: m.name, ...(m.region ? { region: m.region } : {}), zones: m.zones, labels: m.labels, phase: m.phase, phaseSince: m.phaseSince ?? 0, taints: m.taints ?? [] };
+    const previous = w.targets[m.name]?.target;
+    const c: ClusterCandidate = { name: m.name, ...(m.region ? { region: m.region } : {}), zones: m.zones, labels: m.labels, phase: m.phase, phaseSince: m.phaseSince ?? 0, taints: m.taints ?? [], ...(previous !== undefined ? { previousTarget: previous } : {}) };
     w.stuck[m.name] = 0;
     // Unreachable: what was last seen of its copy.
     const obj = copy ?? (m.phase === 'Ready' ? await this.readCopy(m, intent.namespace, intent.name, w) : undefined);
