@@ -13,12 +13,18 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { ControlPlane } from '../../federation/controlplane.js';
 import { mergeKubeconfig } from '../../kubeconfig.js';
 import { isAlive } from '../../playground/control.js';
 import type { StorageConfig } from '../../storage/open.js';
 import { controllerOptionsFromFlags, type ControllerFlags } from '../controller-flags.js';
+import { DnsService } from '../../dns/dns-service.js';
+import { KubeClient } from '../../federation/client/kube-client.js';
+import { writeEdgeKubeconfig } from '../../federation/traffic/edge-credentials.js';
+import type { ListenAddress } from '../../traffic/edge/proxy.js';
+import { EdgeService } from '../../traffic/edge-service.js';
+import { listenAddress } from './edge.js';
 import { kubeTarget } from '../kube-context.js';
 import { addStorageOptions, parsePort, storageFromFlags, type StorageFlags } from './apiserver.js';
 
@@ -34,6 +40,8 @@ interface RunningInfo {
   name: string;
   /** Absent in files written before replicas existed: the first replica. */
   replicaId?: string;
+  /** What runs beside it (the edge, the DNS server), as said to the user. */
+  services?: string;
 }
 
 export const defaultStateDir = (name: string) => join('.kubefed', name);
@@ -119,8 +127,47 @@ interface InitOptions extends StorageFlags, ControllerFlags {
   foreground?: boolean;
   replicas: number;
   replicaId?: string;
+  edgeAddress?: ListenAddress;
+  edgeAdminAddress: ListenAddress;
+  dnsAddress?: ListenAddress;
   makeCurrent?: boolean;
   verbose?: boolean;
+}
+
+/**
+ * The global edge and the DNS server beside the control plane, when asked for: each with the
+ * federation's read-only edge identity, as `kubefed edge` and `kubefed dns` run on their own.
+ */
+async function startServices(cp: ControlPlane, o: InitOptions, stateDir: string, logger: Logger): Promise<{ said: string; close: () => Promise<void> }> {
+  if (!o.edgeAddress && !o.dnsAddress) return { said: '', close: async () => undefined };
+  const file = join(stateDir, 'edge.kubeconfig');
+  await writeEdgeKubeconfig(cp.client, file);
+  const client = KubeClient.fromKubeconfig(file, 'kubefed-edge', { userAgent: 'kubefed-edge' });
+  const running: { close(): Promise<void> }[] = [];
+  let said = '';
+  try {
+    if (o.edgeAddress) {
+      const edge = await EdgeService.start({ client, log: logger.child({ component: 'edge' }), http: o.edgeAddress, https: { host: o.edgeAddress.host, port: 443 }, admin: o.edgeAdminAddress });
+      running.push(edge);
+      said += `Global edge: http://${o.edgeAddress.host}:${edge.proxy.httpPort} and https on :${edge.proxy.httpsPort}; admin http://${o.edgeAdminAddress.host}:${edge.proxy.adminPort}\n`;
+    }
+    if (o.dnsAddress) {
+      const dns = await DnsService.start({ client, log: logger.child({ component: 'dns' }), udp: o.dnsAddress, tcp: o.dnsAddress });
+      running.push(dns);
+      said += `DNS server: ${o.dnsAddress.host}:${dns.server.udpPort} (UDP and TCP)${o.dnsZoneName ? `, zone ${o.dnsZoneName}` : ', no zone (--dns-zone-name)'}\n`;
+    }
+  } catch (e) {
+    for (const r of running) await r.close();
+    client.close();
+    throw e;
+  }
+  return {
+    said,
+    close: async () => {
+      for (const r of running) await r.close();
+      client.close();
+    },
+  };
 }
 
 async function serve(name: string, o: InitOptions, storage: StorageConfig, kubeconfig: string, stateDir: string): Promise<void> {
@@ -142,14 +189,19 @@ async function serve(name: string, o: InitOptions, storage: StorageConfig, kubec
   });
   const context = replicaContext(name, replicaId);
   mergeKubeconfig(kubeconfig, [cp.kubeconfigEntry(context)], { makeCurrent: !!o.makeCurrent && replicaId === FIRST_REPLICA });
+  const services = await startServices(cp, o, stateDir, logger).catch(async (e: unknown) => {
+    await cp.close();
+    throw e;
+  });
   const pidFile = join(stateDir, replicaFile(replicaId, 'json'));
-  writeFileSync(pidFile, JSON.stringify({ pid: process.pid, url: cp.url, name, replicaId } satisfies RunningInfo));
+  writeFileSync(pidFile, JSON.stringify({ pid: process.pid, url: cp.url, name, replicaId, ...(services.said ? { services: services.said } : {}) } satisfies RunningInfo));
   const role = storage.backend === 'etcd' ? ` (replica ${replicaId}, ${cp.leading.propagation ? 'leading' : 'standby'})` : '';
-  process.stdout.write(`Federation "${name}" serving at ${cp.url}${role}; context "${context}" written to ${kubeconfig}\n`);
+  process.stdout.write(`Federation "${name}" serving at ${cp.url}${role}; context "${context}" written to ${kubeconfig}\n${services.said}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await services.close();
     await cp.close();
     rmSync(pidFile, { force: true });
     process.exit(0);
@@ -168,6 +220,7 @@ async function init(name: string, o: InitOptions, cmd: Command): Promise<void> {
   if (o.replicas > 1 && o.replicaId !== undefined) throw new InvalidArgumentError(`--replica-id names one replica; --replicas ${o.replicas} numbers its replicas 0 to ${o.replicas - 1}`);
   if (o.replicaId !== undefined && storage.backend !== 'etcd') throw new InvalidArgumentError('--replica-id needs --storage etcd: replicas share their state through etcd');
   if (o.replicaId !== undefined && !/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(o.replicaId)) throw new InvalidArgumentError(`--replica-id must be lowercase letters, digits and '-' (e.g. 1 or b), not "${o.replicaId}"`);
+  if (o.replicas > 1 && (o.edgeAddress || o.dnsAddress)) throw new InvalidArgumentError(`--edge-address and --dns-address start one edge and one DNS server beside a single control plane; with --replicas run "kubefed edge" and "kubefed dns" on their own`);
   if (o.replicas > 1 && o.port !== 0 && o.port + o.replicas - 1 > 65535) throw new InvalidArgumentError(`--port ${o.port} leaves no room for ${o.replicas} replicas (ports ${o.port} to ${o.port + o.replicas - 1})`);
   const { kubeconfig } = kubeTarget(cmd);
   const stateDir = resolve(o.stateDir ?? defaultStateDir(name));
@@ -188,7 +241,7 @@ async function init(name: string, o: InitOptions, cmd: Command): Promise<void> {
   started.push(...(await Promise.all(rest.map((id, i) => startReplica(stateDir, kubeconfig, id, port(i + 1))))));
   const lines =
     started.length === 1
-      ? [`Federation "${name}" is running at ${started[0]!.info.url} (${o.replicaId ? `replica ${o.replicaId}, ` : ''}pid ${started[0]!.info.pid}, log ${started[0]!.log}).`]
+      ? [`Federation "${name}" is running at ${started[0]!.info.url} (${o.replicaId ? `replica ${o.replicaId}, ` : ''}pid ${started[0]!.info.pid}, log ${started[0]!.log}).`, ...(started[0]!.info.services?.trimEnd().split('\n') ?? [])]
       : [
           `Federation "${name}" is running as ${started.length} replicas on etcd (controllers leader-elected):`,
           ...started.map((r) => `  replica ${r.info.replicaId}: ${r.info.url} (pid ${r.info.pid}, context ${replicaContext(name, r.info.replicaId!)}, log ${r.log})`),
@@ -264,6 +317,9 @@ export function initCommand(): Command {
     .option('--unschedulable-after-seconds <s>', "pods unschedulable this long lower their cluster's capacity (default 30)", positive('--unschedulable-after-seconds'))
     .option('--eviction-freeze-fraction <f>', 'with this share of clusters unhealthy at once, nothing is evicted (default 0.5)', fraction('--eviction-freeze-fraction'))
     .option('--sync-workers <n>', 'objects propagated at once (default 32)', positive('--sync-workers'))
+    .option('--edge-address <host:port>', 'also run the global ingress edge: HTTP here, HTTPS on the same host at 443 (as "kubefed edge" does on its own)', listenAddress)
+    .option('--edge-admin-address <host:port>', "the edge's metrics, health and /split", listenAddress, listenAddress('127.0.0.1:9180'))
+    .option('--dns-address <host:port>', 'also run the DNS server for --dns-zone-name, UDP and TCP (as "kubefed dns" does on its own)', listenAddress)
     .option('--make-current', 'make context NAME the kubeconfig\'s current context')
     .option('--foreground', 'run in this process instead of the background')
     .option('--replicas <n>', 'control-plane replicas to run here (each its own API server on --port, --port+1, ...; needs --storage etcd)', positive('--replicas'), 1)
