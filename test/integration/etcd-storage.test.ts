@@ -149,8 +149,17 @@ describe.skipIf(!!etcdSkipReason)('etcd backend', () => {
       expect(loser.compactedRevision()).toBe(winner.compactedRevision());
       // History after the compacted revision is still watchable.
       const seen: StorageEvent[] = [];
-      const stop = loser.watch(winner.compactedRevision(), (e) => seen.push(...e));
-      await eventually(() => seen.some((e) => e.revision === w2.revision), 'events after the compaction');
+      let ended: unknown;
+      const stop = loser.watch(winner.compactedRevision(), (e) => seen.push(...e), { onError: (err) => (ended = err) });
+      // A loaded machine may take a while to open the stream; if the watch ended, the failure says why.
+      await eventually(
+        () => {
+          if (ended) throw new Error(`the watch ended: ${String(ended)}`);
+          return seen.some((e) => e.revision === w2.revision);
+        },
+        'events after the compaction',
+        45_000,
+      );
       stop();
     });
 
