@@ -114,11 +114,8 @@ export async function spawnPlaygroundFederation(pg: Playground, logger: Logger, 
 /** The edge's admin port in the playground (on the edge address). */
 export const PLAYGROUND_EDGE_ADMIN_PORT = 9180;
 
-/**
- * The global edge as a child process, with the federation's read-only edge identity (a
- * kubeconfig in the state directory), serving HTTP on :80 and HTTPS on :443 of `address`.
- */
-export async function spawnPlaygroundEdge(pg: Playground, logger: Logger, cli: string, address = PLAYGROUND_EDGE_ADDRESS): Promise<ServiceProcess> {
+/** Writes the federation's read-only edge identity into the state directory; returns its kubeconfig. */
+async function edgeIdentity(pg: Playground): Promise<string> {
   const kubeconfig = join(pg.stateDir, 'edge.kubeconfig');
   const admin = KubeClient.fromKubeconfig(pg.kubeconfig, FEDERATION_CONTEXT);
   try {
@@ -126,6 +123,15 @@ export async function spawnPlaygroundEdge(pg: Playground, logger: Logger, cli: s
   } finally {
     admin.close();
   }
+  return kubeconfig;
+}
+
+/**
+ * The global edge as a child process, with the federation's read-only edge identity (a
+ * kubeconfig in the state directory), serving HTTP on :80 and HTTPS on :443 of `address`.
+ */
+export async function spawnPlaygroundEdge(pg: Playground, logger: Logger, cli: string, address = PLAYGROUND_EDGE_ADDRESS): Promise<ServiceProcess> {
+  const kubeconfig = await edgeIdentity(pg);
   return spawnService(
     'the global edge',
     cli,
@@ -140,12 +146,6 @@ export const PLAYGROUND_DNS_ADDRESS = '127.0.53.1';
 
 /** `kubefed dns` as a child process, with the read-only edge identity (written by spawnPlaygroundEdge or here). */
 export async function spawnPlaygroundDns(pg: Playground, logger: Logger, cli: string, address = PLAYGROUND_DNS_ADDRESS): Promise<ServiceProcess> {
-  const kubeconfig = join(pg.stateDir, 'edge.kubeconfig');
-  const admin = KubeClient.fromKubeconfig(pg.kubeconfig, FEDERATION_CONTEXT);
-  try {
-    await writeEdgeKubeconfig(admin, kubeconfig);
-  } finally {
-    admin.close();
-  }
+  const kubeconfig = await edgeIdentity(pg);
   return spawnService('the federation DNS server', cli, ['dns', '--kubeconfig', kubeconfig, '--context', 'kubefed-edge', '--address', `${address}:53`, '--name-server', `ns1.${PLAYGROUND_DNS_ZONE}=${address}`], /dns serving on .*\n/, logger);
 }
